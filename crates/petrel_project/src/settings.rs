@@ -1,0 +1,86 @@
+//! `petrel.toml`: Petrel's own settings for a project (every key is listed in
+//! `docs/config.md`). Unknown keys are errors, so a typo never silently does nothing.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The whole file. Every field has the platform's default.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `[workers]`: the Node worker pool.
+    pub workers: WorkerSettings,
+    /// `[functions]`: limits applied to every route.
+    pub functions: FunctionSettings,
+}
+
+/// `[workers]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Number of Node processes (default: one per CPU core).
+    pub count: Option<usize>,
+    /// Requests one worker serves at once before it counts as saturated (default 128).
+    pub concurrency: Option<usize>,
+    /// Requests that may wait for a worker when all are saturated (default 1024).
+    pub queue_limit: Option<usize>,
+    /// How long a request may wait for a worker before it gets 503, in ms (default 10000).
+    pub queue_timeout_ms: Option<u64>,
+}
+
+/// `[functions]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FunctionSettings {
+    /// Time limit in seconds of a route without `maxDuration` (default 300).
+    pub timeout: Option<f64>,
+}
+
+impl Settings {
+    /// Reads `<root>/petrel.toml`; a missing file gives the defaults.
+    pub fn load(root: &Path) -> Result<Settings, String> {
+        let path = root.join("petrel.toml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Settings::default());
+            }
+            Err(err) => return Err(format!("petrel.toml: could not read: {err}")),
+        };
+        toml::from_str(&text).map_err(|err| {
+            let location = err
+                .span()
+                .map(|span| {
+                    let line = text[..span.start].matches('\n').count() + 1;
+                    format!(":{line}")
+                })
+                .unwrap_or_default();
+            format!("petrel.toml{location}: {}", err.message())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("petrel.toml"),
+            "[workers]\ncount = 2\nconcurency = 3\n",
+        )
+        .unwrap();
+        let err = Settings::load(dir.path()).unwrap_err();
+        assert!(err.starts_with("petrel.toml:3:"), "{err}");
+        assert!(err.contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), Settings::default());
+    }
+}

@@ -1,0 +1,26 @@
+//! File-system routing of a Next.js project's Pages API routes (`pages/api/**`), the way
+//! `next start` does it.
+//!
+//! What it is: discovery of route files ([`scan_pages_api`]), route patterns ([`RoutePattern`]),
+//! a precedence-ordered route table with request-path matching and per-segment percent-decoding
+//! of parameters ([`RouteTable`]), and the path normalisation Next applies before routing
+//! (trailing-slash and repeated-slash 308s, basePath, invalid escapes; [`normalize()`]).
+//!
+//! What it is not: it does no I/O besides reading directory listings in [`scan_pages_api`], no
+//! network, no processes. It does not parse query strings, build `req.query`/`req.url`, render
+//! error pages or run handlers; App Router route handlers (`app/**/route.ts`) are not covered.
+//!
+//! The behavioural contract is `nextjs-api-semantics.md` §1 and §2.1–§2.3.
+#![warn(missing_docs)]
+
+mod error;
+mod normalize;
+mod pattern;
+mod scan;
+mod table;
+
+pub use error::{PatternProblem, RouteRef, RouterError};
+pub use normalize::{NormalizeOptions, Normalized, normalize};
+pub use pattern::{RoutePattern, Segment};
+pub use scan::{DEFAULT_PAGE_EXTENSIONS, DiscoveredRoute, PagesScan, scan_pages_api};
+pub use table::{ParamValue, RouteMatch, RouteTable};

@@ -1,0 +1,8 @@
+//! Integration tests of `petrel_router`: fixture projects built in temp dirs, scanned, and
+//! routed through `normalize` + `RouteTable::match_path`, checked against the routing cases of
+//! `nextjs-api-semantics.md` §9.2.
+
+mod fixtures;
+mod project_a;
+mod project_c;
+mod scan;

@@ -1,0 +1,601 @@
+//! The worker pool: N supervised Node processes, least-loaded dispatch, a bounded wait
+//! queue when every worker is saturated, and replacement of workers that exit or hang.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::UnixListener;
+use tokio::process::{Child, Command};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+
+use crate::link::Link;
+use crate::protocol::{FromWorker, RequestMeta, ToWorker};
+use crate::{DispatchError, WorkerError};
+
+/// Boxed error type of request bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// Request body handed to a worker.
+pub type WorkerBody = BoxBody<Bytes, BoxError>;
+
+/// How the pool runs its workers.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Number of Node processes.
+    pub workers: usize,
+    /// The `node` executable.
+    pub node: PathBuf,
+    /// Working directory of the workers (the project root).
+    pub cwd: PathBuf,
+    /// Extra environment for the workers.
+    pub env: Vec<(String, String)>,
+    /// Requests one worker serves at the same time before it counts as saturated.
+    pub concurrency_per_worker: usize,
+    /// Requests allowed to wait when every worker is saturated.
+    pub queue_limit: usize,
+    /// How long a request waits for a free worker before it gets 503.
+    pub queue_timeout: Duration,
+    /// How long a worker may take to start and report ready.
+    pub start_timeout: Duration,
+}
+
+impl PoolConfig {
+    /// Defaults for `project_root`: one worker per core, `node` from `PATH`
+    /// (or `PETREL_NODE`), 128 concurrent requests per worker, 1,024 waiting for 10 s.
+    pub fn new(project_root: PathBuf) -> Self {
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        PoolConfig {
+            workers,
+            node: std::env::var_os("PETREL_NODE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("node")),
+            cwd: project_root,
+            env: Vec::new(),
+            concurrency_per_worker: 128,
+            queue_limit: 1024,
+            queue_timeout: Duration::from_secs(10),
+            start_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A pool of Node workers. Cheap to clone.
+#[derive(Clone)]
+pub struct WorkerPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: PoolConfig,
+    shim: PathBuf,
+    socket_dir: PathBuf,
+    init: RwLock<ToWorker>,
+    slots: Vec<Slot>,
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    live_changed: Notify,
+    shutting_down: AtomicBool,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+struct Slot {
+    worker: RwLock<Option<Arc<Worker>>>,
+    inflight: AtomicUsize,
+}
+
+struct Worker {
+    slot: usize,
+    pid: u32,
+    link: Arc<Link>,
+    idle: Mutex<Vec<IdleConn>>,
+    kill: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+struct IdleConn {
+    stream: u32,
+    sender: SendRequest<WorkerBody>,
+}
+
+impl Worker {
+    fn kill(&self) {
+        if let Some(tx) = self.kill.lock().expect("kill lock").take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl WorkerPool {
+    /// Starts every worker and waits until all of them are ready.
+    pub async fn start(config: PoolConfig, init: ToWorker) -> Result<WorkerPool, WorkerError> {
+        let shim = crate::shim::materialize().map_err(WorkerError::Shim)?;
+        let socket_dir = std::env::temp_dir().join(format!(
+            "petrel-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::UNIX_EPOCH
+                .elapsed()
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&socket_dir).map_err(WorkerError::Io)?;
+        let workers = config.workers.max(1);
+        let total_permits = workers * config.concurrency_per_worker.max(1);
+        let inner = Arc::new(Inner {
+            slots: (0..workers)
+                .map(|_| Slot {
+                    worker: RwLock::new(None),
+                    inflight: AtomicUsize::new(0),
+                })
+                .collect(),
+            config,
+            shim,
+            socket_dir,
+            init: RwLock::new(init),
+            permits: Arc::new(Semaphore::new(total_permits)),
+            waiting: AtomicUsize::new(0),
+            live_changed: Notify::new(),
+            shutting_down: AtomicBool::new(false),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let mut firsts = Vec::new();
+        for index in 0..workers {
+            let (tx, rx) = oneshot::channel();
+            firsts.push(rx);
+            let task = tokio::spawn(run_slot(inner.clone(), index, tx));
+            inner.tasks.lock().expect("tasks lock").push(task);
+        }
+        let pool = WorkerPool { inner };
+        for rx in firsts {
+            match rx.await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => {
+                    pool.shutdown().await;
+                    return Err(err);
+                }
+                Err(_) => {
+                    pool.shutdown().await;
+                    return Err(WorkerError::Start("worker supervisor stopped".into()));
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    /// Number of workers currently alive.
+    pub fn live_workers(&self) -> usize {
+        self.inner
+            .slots
+            .iter()
+            .filter(|s| s.worker.read().expect("slot lock").is_some())
+            .count()
+    }
+
+    /// Process ids of the live workers.
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.inner
+            .slots
+            .iter()
+            .filter_map(|s| s.worker.read().expect("slot lock").as_ref().map(|w| w.pid))
+            .collect()
+    }
+
+    /// Sends a request to the least-loaded worker and returns its response head; the body
+    /// streams from the worker. `timeout` bounds the wait for the response head.
+    pub async fn dispatch(
+        &self,
+        request: Request<WorkerBody>,
+        meta: &RequestMeta,
+        timeout: Duration,
+    ) -> Result<Response<WorkerResponseBody>, DispatchError> {
+        let inner = &self.inner;
+        let permit = self.acquire_permit().await?;
+        let worker = self.pick_worker().await?;
+        let guard = InflightGuard {
+            inner: inner.clone(),
+            slot: worker.slot,
+            _permit: permit,
+        };
+        inner.slots[worker.slot]
+            .inflight
+            .fetch_add(1, Ordering::Relaxed);
+        let IdleConn { stream, mut sender } = checkout(&worker).await?;
+        let meta_json = serde_json::to_vec(meta).expect("request meta serializes");
+        worker
+            .link
+            .send_meta(stream, meta_json)
+            .map_err(|_| DispatchError::WorkerLost {
+                pid: worker.pid,
+                detail: "the worker's link closed".into(),
+            })?;
+        match tokio::time::timeout(timeout, sender.send_request(request)).await {
+            Ok(Ok(response)) => {
+                let (parts, body) = response.into_parts();
+                let body = WorkerResponseBody {
+                    inner: body,
+                    conn: Some(IdleConn { stream, sender }),
+                    worker: Some(worker),
+                    guard: Some(guard),
+                };
+                Ok(Response::from_parts(parts, body))
+            }
+            Ok(Err(err)) => {
+                // The connection broke before a response head: the worker died or closed it.
+                let detail = if worker.link.is_closed() {
+                    "the worker process exited while handling the request".to_string()
+                } else {
+                    format!("the worker closed the connection: {err}")
+                };
+                Err(DispatchError::WorkerLost {
+                    pid: worker.pid,
+                    detail,
+                })
+            }
+            Err(_) => {
+                drop(sender);
+                // A handler past its time limit is either slow-async (the worker is fine)
+                // or spinning (the event loop is stuck): probe, and replace a stuck worker.
+                let suspect = worker.clone();
+                tokio::spawn(async move {
+                    if !suspect.link.ping(Duration::from_secs(2)).await {
+                        tracing::warn!(
+                            pid = suspect.pid,
+                            "worker {} does not respond (a handler is blocking its event loop); replacing it",
+                            suspect.pid
+                        );
+                        suspect.kill();
+                    }
+                });
+                Err(DispatchError::Timeout { after: timeout })
+            }
+        }
+    }
+
+    async fn acquire_permit(&self) -> Result<OwnedSemaphorePermit, DispatchError> {
+        let inner = &self.inner;
+        if let Ok(permit) = inner.permits.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if inner.waiting.fetch_add(1, Ordering::AcqRel) >= inner.config.queue_limit {
+            inner.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(DispatchError::Saturated);
+        }
+        let result = tokio::time::timeout(
+            inner.config.queue_timeout,
+            inner.permits.clone().acquire_owned(),
+        )
+        .await;
+        inner.waiting.fetch_sub(1, Ordering::AcqRel);
+        match result {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(DispatchError::Saturated),
+        }
+    }
+
+    async fn pick_worker(&self) -> Result<Arc<Worker>, DispatchError> {
+        let inner = &self.inner;
+        let deadline = Instant::now() + inner.config.queue_timeout;
+        loop {
+            let notified = inner.live_changed.notified();
+            let mut best: Option<(usize, Arc<Worker>)> = None;
+            for slot in &inner.slots {
+                let guard = slot.worker.read().expect("slot lock");
+                if let Some(worker) = guard.as_ref()
+                    && !worker.link.is_closed()
+                {
+                    let load = slot.inflight.load(Ordering::Relaxed);
+                    if best.as_ref().is_none_or(|(l, _)| load < *l) {
+                        best = Some((load, worker.clone()));
+                    }
+                }
+            }
+            if let Some((_, worker)) = best {
+                return Ok(worker);
+            }
+            let now = Instant::now();
+            if now >= deadline || inner.shutting_down.load(Ordering::Acquire) {
+                return Err(DispatchError::NoWorker);
+            }
+            let _ = tokio::time::timeout(deadline - now, notified).await;
+        }
+    }
+
+    /// Replaces the route table in every worker (and in workers started later).
+    pub fn update_init(&self, init: ToWorker) {
+        *self.inner.init.write().expect("init lock") = init.clone();
+        for slot in &self.inner.slots {
+            if let Some(worker) = slot.worker.read().expect("slot lock").as_ref() {
+                let _ = worker.link.send_control(&init);
+            }
+        }
+    }
+
+    /// Stops every worker and waits for the processes to exit.
+    pub async fn shutdown(&self) {
+        self.inner.shutting_down.store(true, Ordering::Release);
+        for slot in &self.inner.slots {
+            if let Some(worker) = slot.worker.read().expect("slot lock").as_ref() {
+                worker.kill();
+            }
+        }
+        self.inner.live_changed.notify_waiters();
+        let tasks: Vec<_> = self
+            .inner
+            .tasks
+            .lock()
+            .expect("tasks lock")
+            .drain(..)
+            .collect();
+        for task in tasks {
+            let _ = task.await;
+        }
+        let _ = std::fs::remove_dir_all(&self.inner.socket_dir);
+    }
+}
+
+async fn checkout(worker: &Arc<Worker>) -> Result<IdleConn, DispatchError> {
+    loop {
+        let candidate = worker.idle.lock().expect("idle lock").pop();
+        let Some(mut conn) = candidate else { break };
+        if conn.sender.is_closed() {
+            continue;
+        }
+        if conn.sender.ready().await.is_ok() {
+            return Ok(conn);
+        }
+    }
+    let lost = |detail: String| DispatchError::WorkerLost {
+        pid: worker.pid,
+        detail,
+    };
+    let vc = worker.link.open().map_err(|e| lost(e.to_string()))?;
+    let stream = vc.id();
+    let (sender, connection) = hyper::client::conn::http1::Builder::new()
+        .handshake::<_, WorkerBody>(TokioIo::new(vc))
+        .await
+        .map_err(|e| lost(e.to_string()))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(IdleConn { stream, sender })
+}
+
+struct InflightGuard {
+    inner: Arc<Inner>,
+    slot: usize,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        self.inner.slots[self.slot]
+            .inflight
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A response body streaming from a worker. When it ends, its virtual connection goes back
+/// to the worker's idle list; when it is dropped early, the connection is closed, which
+/// aborts the request inside the worker (`req` emits `close`).
+pub struct WorkerResponseBody {
+    inner: Incoming,
+    conn: Option<IdleConn>,
+    worker: Option<Arc<Worker>>,
+    guard: Option<InflightGuard>,
+}
+
+impl WorkerResponseBody {
+    fn finish(&mut self) {
+        if let (Some(conn), Some(worker)) = (self.conn.take(), self.worker.take())
+            && !worker.link.is_closed()
+        {
+            let mut idle = worker.idle.lock().expect("idle lock");
+            if idle.len() < 1024 {
+                idle.push(conn);
+            }
+        }
+        self.guard.take();
+    }
+}
+
+impl Drop for WorkerResponseBody {
+    fn drop(&mut self) {
+        if self.inner.is_end_stream() {
+            self.finish();
+        }
+    }
+}
+
+impl Body for WorkerResponseBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(None) = polled {
+            self.finish();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Runs one worker slot for the pool's lifetime: start, serve, restart after an exit.
+async fn run_slot(
+    inner: Arc<Inner>,
+    index: usize,
+    first: oneshot::Sender<Result<(), WorkerError>>,
+) {
+    let mut first = Some(first);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if inner.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        let started = Instant::now();
+        match start_worker(&inner, index).await {
+            Ok((worker, mut child, kill_rx)) => {
+                *inner.slots[index].worker.write().expect("slot lock") = Some(worker.clone());
+                inner.live_changed.notify_waiters();
+                if let Some(tx) = first.take() {
+                    let _ = tx.send(Ok(()));
+                }
+                let status = tokio::select! {
+                    status = child.wait() => status,
+                    _ = kill_rx => {
+                        let _ = child.start_kill();
+                        child.wait().await
+                    }
+                };
+                {
+                    let mut slot = inner.slots[index].worker.write().expect("slot lock");
+                    if slot.as_ref().is_some_and(|w| Arc::ptr_eq(w, &worker)) {
+                        *slot = None;
+                    }
+                }
+                if inner.shutting_down.load(Ordering::Acquire) {
+                    return;
+                }
+                let how = match status {
+                    Ok(s) => s.to_string(),
+                    Err(e) => e.to_string(),
+                };
+                tracing::warn!(
+                    pid = worker.pid,
+                    "worker {} exited ({how}); starting a replacement",
+                    worker.pid
+                );
+                if started.elapsed() < Duration::from_secs(2) {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                } else {
+                    backoff = Duration::from_millis(100);
+                }
+            }
+            Err(err) => {
+                if let Some(tx) = first.take() {
+                    let _ = tx.send(Err(err));
+                    return;
+                }
+                tracing::error!("could not start a worker: {err}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+static SPAWN_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+async fn start_worker(
+    inner: &Arc<Inner>,
+    index: usize,
+) -> Result<(Arc<Worker>, Child, oneshot::Receiver<()>), WorkerError> {
+    let n = SPAWN_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let socket_path = inner.socket_dir.join(format!("w{index}-{n}.sock"));
+    let _ = std::fs::remove_file(&socket_path);
+    let listener = UnixListener::bind(&socket_path).map_err(WorkerError::Io)?;
+    let config = &inner.config;
+    let mut command = Command::new(&config.node);
+    command
+        .arg("--enable-source-maps")
+        .arg("--experimental-require-module")
+        .arg("--disable-warning=ExperimentalWarning")
+        .arg(&inner.shim)
+        .current_dir(&config.cwd)
+        .env("PETREL_IPC", &socket_path)
+        .envs(config.env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = command.spawn().map_err(|e| {
+        WorkerError::Start(format!(
+            "could not run `{}`: {e}. Petrel needs Node.js 20 or newer on PATH (or set PETREL_NODE).",
+            config.node.display()
+        ))
+    })?;
+    let pid = child.id().unwrap_or(0);
+    let accepted = tokio::select! {
+        accepted = tokio::time::timeout(config.start_timeout, listener.accept()) => accepted,
+        status = child.wait() => {
+            let _ = std::fs::remove_file(&socket_path);
+            return Err(WorkerError::Start(format!(
+                "the Node worker exited during startup ({})",
+                status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())
+            )));
+        }
+    };
+    let _ = std::fs::remove_file(&socket_path);
+    let stream = match accepted {
+        Ok(Ok((stream, _))) => stream,
+        Ok(Err(e)) => return Err(WorkerError::Io(e)),
+        Err(_) => {
+            let _ = child.start_kill();
+            return Err(WorkerError::Start(
+                "the Node worker did not connect in time".into(),
+            ));
+        }
+    };
+    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let link = Link::start(stream, control_tx);
+    let init = inner.init.read().expect("init lock").clone();
+    link.send_control(&init).map_err(WorkerError::Io)?;
+    let ready = tokio::time::timeout(config.start_timeout, async {
+        while let Some(message) = control_rx.recv().await {
+            match message {
+                FromWorker::Ready { .. } => return true,
+                other => log_control(pid, other),
+            }
+        }
+        false
+    })
+    .await;
+    if !matches!(ready, Ok(true)) {
+        let _ = child.start_kill();
+        return Err(WorkerError::Start(
+            "the Node worker did not report ready".into(),
+        ));
+    }
+    tokio::spawn(async move {
+        while let Some(message) = control_rx.recv().await {
+            log_control(pid, message);
+        }
+    });
+    let (kill_tx, kill_rx) = oneshot::channel();
+    let worker = Arc::new(Worker {
+        slot: index,
+        pid,
+        link,
+        idle: Mutex::new(Vec::new()),
+        kill: Mutex::new(Some(kill_tx)),
+    });
+    tracing::debug!(pid, slot = index, "worker ready");
+    Ok((worker, child, kill_rx))
+}
+
+fn log_control(pid: u32, message: FromWorker) {
+    if let FromWorker::Log { level, page, msg } = message {
+        let page = page.as_deref().unwrap_or("");
+        match level.as_str() {
+            "error" => tracing::error!(target: "petrel::handler", pid, page, "{msg}"),
+            "warn" => tracing::warn!(target: "petrel::handler", pid, page, "{msg}"),
+            _ => tracing::info!(target: "petrel::handler", pid, page, "{msg}"),
+        }
+    }
+}

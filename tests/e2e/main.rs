@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `petrel` binary, real Node workers, a real HTTP client.
+
+mod harness;
+mod middleware;
+mod spine;
+mod workers;

@@ -1,0 +1,131 @@
+//! The bundled example project (`examples/next-api`) behaves as the Next.js API routes docs say.
+
+use crate::harness::{Server, repo_root};
+
+fn example() -> Server {
+    Server::start(
+        &repo_root().join("examples").join("next-api"),
+        &["--workers", "1"],
+    )
+}
+
+#[test]
+fn docs_examples_behave_as_documented() {
+    let server = example();
+
+    let hello = server.get("/api/hello");
+    assert_eq!(hello.status, 200);
+    assert_eq!(hello.text(), r#"{"message":"Hello from Next.js!"}"#);
+    assert_eq!(
+        hello.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+
+    // Precedence: static > [pid] > [...slug].
+    let create = server.request(
+        "POST",
+        "/api/post/create",
+        &[("content-type", "application/json")],
+        br#"{"title":"first"}"#,
+    );
+    assert_eq!(create.status, 201);
+    assert_eq!(
+        create.json(),
+        serde_json::json!({"created": {"title": "first"}})
+    );
+    assert_eq!(server.get("/api/post/abc").text(), "Post: abc");
+    assert_eq!(server.get("/api/post/a/b/c").text(), "Post: a, b, c");
+
+    // Optional catch-all.
+    assert_eq!(server.get("/api/docs").json(), serde_json::json!({}));
+    assert_eq!(
+        server.get("/api/docs/a/b").json(),
+        serde_json::json!({"slug": ["a", "b"]})
+    );
+
+    // Redirect defaults to 307; the tsconfig alias import works.
+    let redirect = server.get("/api/redirect");
+    assert_eq!(redirect.status, 307);
+    assert_eq!(redirect.header("location"), Some("/api/hello"));
+    assert_eq!(
+        server.get("/api/greet?name=Ada").json(),
+        serde_json::json!({"greeting": "Hello, Ada!"})
+    );
+
+    // Unmatched /api/* is Next's HTML 404 page.
+    let missing = server.get("/api/nope");
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(missing.text().contains("404: This page could not be found"));
+}
+
+#[test]
+fn custom_config_limits_and_raw_bodies() {
+    let server = example();
+    let echo = server.request(
+        "POST",
+        "/api/echo?x=1",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", "session=abc; theme=dark"),
+        ],
+        b"a=1&a=2&b=hello+world",
+    );
+    assert_eq!(echo.status, 200);
+    assert_eq!(
+        echo.json(),
+        serde_json::json!({
+            "method": "POST",
+            "body": {"a": ["1", "2"], "b": "hello world"},
+            "cookies": {"session": "abc", "theme": "dark"},
+            "query": {"x": "1"}
+        })
+    );
+    // sizeLimit 500kb: one byte over is Next's 413.
+    let big = vec![b'x'; 500 * 1024 + 1];
+    let too_big = server.request("POST", "/api/echo", &[("content-type", "text/plain")], &big);
+    assert_eq!(too_big.status, 413);
+    assert_eq!(too_big.reason, "Body exceeded 500kb limit");
+    assert_eq!(too_big.text(), "Body exceeded 500kb limit");
+
+    // bodyParser: false leaves the stream to the handler, any size.
+    let payload = vec![7u8; 2 * 1024 * 1024];
+    let raw = server.request(
+        "POST",
+        "/api/webhook",
+        &[("content-type", "application/json")],
+        &payload,
+    );
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.json()["bytes"], 2 * 1024 * 1024);
+}
+
+#[test]
+fn trailing_slash_and_bad_escapes_are_answered_before_routing() {
+    let server = example();
+    let slash = server.get("/api/hello/?x=1");
+    assert_eq!(slash.status, 308);
+    assert_eq!(slash.header("location"), Some("/api/hello?x=1"));
+    assert_eq!(slash.header("refresh"), Some("0;url=/api/hello?x=1"));
+    assert_eq!(slash.text(), "/api/hello?x=1");
+    assert!(slash.chunked, "Next sends its redirects chunked");
+    let bad = server.get("/api/post/%ZZ");
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("400: Bad Request"));
+}
+
+#[test]
+fn request_log_has_one_line_per_request() {
+    let server = example();
+    server.get("/api/hello");
+    server.get("/api/nope");
+    assert!(
+        server.wait_for_log("GET /api/hello 200 in ", std::time::Duration::from_secs(5)),
+        "{}",
+        server.logs()
+    );
+    assert!(server.wait_for_log("GET /api/nope 404 in ", std::time::Duration::from_secs(5)));
+}
