@@ -111,7 +111,6 @@ impl Server {
     pub fn get(&self, path: &str) -> Reply {
         self.request("GET", path, &[], b"")
     }
-
 }
 
 impl Drop for Server {
@@ -140,7 +139,6 @@ impl Reply {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-
 
     /// The body as text.
     pub fn text(&self) -> String {

@@ -129,3 +129,55 @@ fn request_log_has_one_line_per_request() {
     );
     assert!(server.wait_for_log("GET /api/nope 404 in ", std::time::Duration::from_secs(5)));
 }
+
+#[test]
+fn compressible_responses_vary_and_large_ones_are_gzipped() {
+    let server = example();
+    let small = server.request("GET", "/api/hello", &[("accept-encoding", "gzip")], b"");
+    assert_eq!(small.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(
+        small.header("content-encoding"),
+        None,
+        "under 1 KiB stays plain"
+    );
+    // A 4 KB JSON echo is compressed for a gzip client, and decompresses to the same JSON.
+    let text = "y".repeat(4000);
+    let plain = server.request(
+        "POST",
+        "/api/echo",
+        &[("content-type", "text/plain")],
+        text.as_bytes(),
+    );
+    let zipped = server.request(
+        "POST",
+        "/api/echo",
+        &[("content-type", "text/plain"), ("accept-encoding", "gzip")],
+        text.as_bytes(),
+    );
+    assert_eq!(zipped.header("content-encoding"), Some("gzip"));
+    assert!(zipped.body.len() < plain.body.len() / 4);
+    let mut child = std::process::Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&zipped.body).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.stdout, plain.body);
+}
+
+#[test]
+fn edge_runtime_routes_take_a_request_and_return_a_response() {
+    let server = example();
+    let reply = server.get("/api/edge?q=1");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"edge": true, "q": "1", "method": "GET"})
+    );
+}

@@ -165,6 +165,10 @@ impl PagesApiConfig {
             "sizeLimit": self.size_limit,
             "responseLimit": self.response_limit,
             "externalResolver": self.external_resolver,
+            "runtime": match self.runtime {
+                Runtime::Nodejs => "nodejs",
+                Runtime::Edge => "edge",
+            },
         })
     }
 }

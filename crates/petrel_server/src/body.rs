@@ -14,6 +14,8 @@ pub enum ServerBody {
     Worker(WorkerResponseBody),
     /// Bytes with a known length (`Content-Length`).
     Full(Option<Bytes>),
+    /// A body gzipped on the way out.
+    Gzip(Box<crate::compress::GzipBody>),
     /// Bytes sent without a length (`Transfer-Encoding: chunked`), as Next does for its
     /// redirects and plain-text errors.
     Chunked(Option<Bytes>),
@@ -41,6 +43,7 @@ impl Body for ServerBody {
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         match self.get_mut() {
             ServerBody::Worker(body) => Pin::new(body).poll_frame(cx),
+            ServerBody::Gzip(body) => Pin::new(body.as_mut()).poll_frame(cx),
             ServerBody::Full(bytes) | ServerBody::Chunked(bytes) => Poll::Ready(
                 bytes
                     .take()
@@ -53,6 +56,7 @@ impl Body for ServerBody {
     fn is_end_stream(&self) -> bool {
         match self {
             ServerBody::Worker(body) => body.is_end_stream(),
+            ServerBody::Gzip(body) => body.is_end_stream(),
             ServerBody::Full(bytes) => bytes.as_ref().is_none_or(|b| b.is_empty()),
             // Reporting "not ended" keeps hyper from computing a length: it sends chunked.
             ServerBody::Chunked(bytes) => bytes.is_none(),
@@ -62,6 +66,7 @@ impl Body for ServerBody {
     fn size_hint(&self) -> SizeHint {
         match self {
             ServerBody::Worker(body) => body.size_hint(),
+            ServerBody::Gzip(body) => body.size_hint(),
             ServerBody::Full(bytes) => {
                 SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }

@@ -5,6 +5,7 @@
 //! It owns no user code and no files: the route table and the worker pool are given to it.
 
 mod body;
+mod compress;
 mod pages;
 
 pub use body::ServerBody;
@@ -180,6 +181,7 @@ async fn route_and_dispatch(
         remote_addr: remote.ip().to_canonical().to_string(),
         remote_port: remote.port(),
     };
+    let negotiation = compress::Negotiation::from_request(req.method(), req.headers());
     let request = req.map(|body| body.map_err(Into::into).boxed());
     let page = Some(route.page.clone());
     match app.pool.dispatch(request, &meta, route.timeout).await {
@@ -188,7 +190,8 @@ async fn route_and_dispatch(
             for name in HOP_BY_HOP {
                 parts.headers.remove(name);
             }
-            (Response::from_parts(parts, ServerBody::Worker(body)), page)
+            let response = Response::from_parts(parts, ServerBody::Worker(body));
+            (compress::apply(negotiation, response), page)
         }
         Err(err) => (dispatch_error(&route.page, err), page),
     }

@@ -13,6 +13,7 @@ import http from "node:http";
 import { Duplex } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { servePagesApi, renderErrorPage } from "./adapters/nextjs_pages.mjs";
+import { serveEdgeApi } from "./adapters/nextjs_edge.mjs";
 
 // Keep our own references: user code may patch globals after it is loaded.
 const { parse: jsonParse, stringify: jsonStringify } = JSON;
@@ -187,7 +188,8 @@ server.on("request", (req, res) => {
     return;
   }
   const spec = route.spec;
-  servePagesApi(req, res, {
+  const serve = spec.config.runtime === "edge" ? serveEdgeApi : servePagesApi;
+  serve(req, res, {
     page: spec.page,
     params: meta.p || {},
     config: spec.config,

@@ -1,0 +1,78 @@
+// @ts-check
+/**
+ * Bridges between Node's http objects and the Web Fetch API, for handlers written as
+ * `(Request) => Response` (edge Pages API routes now; App Router and Netlify v2 later).
+ * Bodies stream both ways; nothing is buffered whole.
+ */
+import { Readable } from "node:stream";
+
+const WebRequest = globalThis.Request;
+const WebHeaders = globalThis.Headers;
+
+/**
+ * A Web `Request` for a Node request. `origin` is e.g. `http://localhost:3000`.
+ * The signal aborts when the client goes away before the response finished.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {string} origin
+ * @param {string} [target] request target to use instead of `req.url`
+ */
+export function toWebRequest(req, res, origin, target) {
+  const headers = new WebHeaders();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const method = req.method ?? "GET";
+  /** @type {RequestInit & { duplex?: string }} */
+  const init = { method, headers, signal: controller.signal };
+  if (method !== "GET" && method !== "HEAD") {
+    init.body = /** @type {any} */ (Readable.toWeb(req));
+    init.duplex = "half";
+  }
+  return new WebRequest(new URL(target ?? req.url ?? "/", origin), init);
+}
+
+/**
+ * Writes a Web `Response` to a Node response, streaming its body.
+ * @param {import('node:http').ServerResponse} res
+ * @param {Response} response
+ */
+export async function sendWebResponse(res, response) {
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  for (const [name, value] of response.headers) {
+    if (name === "set-cookie") continue;
+    res.setHeader(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  // Head first, so the body goes out chunked as it is produced.
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  res.once("close", () => {
+    if (!res.writableFinished) reader.cancel().catch(() => {});
+  });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (res.destroyed) return;
+    if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+  }
+  res.end();
+}
+
+/** @param {unknown} value */
+export function isWebResponse(value) {
+  return (
+    !!value &&
+    typeof value === "object" &&
+    Object.prototype.toString.call(value) === "[object Response]"
+  );
+}
