@@ -59,8 +59,12 @@ impl Server {
             std::thread::spawn(move || {
                 for line in BufReader::new(reader).lines() {
                     let Ok(line) = line else { break };
-                    if let (Some(tx), Some(url)) = (&tx, line.split("- Local:").nth(1)) {
-                        let _ = tx.send(url.trim().trim_start_matches("http://").to_string());
+                    if let Some(tx) = &tx {
+                        if let Some(url) = line.split("- Local:").nth(1) {
+                            let _ = tx.send(url.trim().trim_start_matches("http://").to_string());
+                        } else if let Some(rest) = line.split("\"address\":\"").nth(1) {
+                            let _ = tx.send(rest.split('"').next().unwrap_or("").to_string());
+                        }
                     }
                     let mut logs = logs.lock().unwrap();
                     logs.push_str(&line);

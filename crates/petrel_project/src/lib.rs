@@ -106,7 +106,7 @@ pub fn load(root: &Path, _mode: Mode) -> Result<Project, ProjectError> {
         let exports = match petrel_compile::extract_static_exports(&discovered.file, &source) {
             Ok(exports) => exports,
             Err(err) => {
-                problems.push(err.to_string());
+                problems.push(describe_compile_error(&root, &err));
                 continue;
             }
         };
@@ -132,7 +132,7 @@ pub fn load(root: &Path, _mode: Mode) -> Result<Project, ProjectError> {
         let module = match compiler.build_entry(&discovered.file) {
             Ok(module) => module,
             Err(err) => {
-                problems.push(describe_compile_error(&err));
+                problems.push(describe_compile_error(&root, &err));
                 continue;
             }
         };
@@ -157,8 +157,17 @@ pub fn load(root: &Path, _mode: Mode) -> Result<Project, ProjectError> {
     })
 }
 
-fn describe_compile_error(err: &CompileError) -> String {
-    err.to_string()
+/// The error with project-relative paths and, when there is one, its code frame.
+fn describe_compile_error(root: &Path, err: &CompileError) -> String {
+    let prefix = format!("{}/", root.display());
+    let mut text = err.to_string().replace(&prefix, "");
+    if let Some(frame) = err.code_frame().filter(|f| !f.trim().is_empty()) {
+        for line in frame.lines() {
+            text.push_str("\n      ");
+            text.push_str(line);
+        }
+    }
+    text
 }
 
 fn rel(root: &Path, file: &Path) -> String {

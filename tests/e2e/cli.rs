@@ -1,0 +1,78 @@
+//! The CLI's contract: build errors stop `petrel start` with file:line, `--json` logs, `PORT`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{Server, repo_root};
+
+fn project_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_non_literal_config_is_a_build_error_naming_file_and_line() {
+    let dir = project_with(&[
+        (
+            "pages/api/ok.ts",
+            "export default (req: any, res: any) => res.send('ok');\n",
+        ),
+        (
+            "pages/api/cfg.ts",
+            "const size = '2mb';\nexport const config = { api: { bodyParser: { sizeLimit: size } } };\nexport default (req: any, res: any) => res.send('x');\n",
+        ),
+        (
+            "pages/api/broken.ts",
+            "export default function (req, res) {\n  res.send('unclosed';\n}\n",
+        ),
+        (
+            "pages/api/missing.ts",
+            "import { x } from './nope';\nexport default () => x;\n",
+        ),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(["start", "--port", "0", "-H", "127.0.0.1"])
+        .arg(dir.path())
+        .output()
+        .expect("run petrel");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 problem(s)"), "{stderr}");
+    assert!(stderr.contains("pages/api/cfg.ts:2:"), "{stderr}");
+    assert!(
+        stderr.contains("config.api.bodyParser.sizeLimit"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pages/api/broken.ts:2:"), "{stderr}");
+    assert!(stderr.contains("pages/api/missing.ts:1:"), "{stderr}");
+    assert!(stderr.contains("./nope"), "{stderr}");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let server = Server::start(
+        &repo_root().join("examples").join("next-api"),
+        &["--json", "--workers", "1"],
+    );
+    assert_eq!(server.get("/api/hello").status, 200);
+    assert!(
+        server.wait_for_log("\"path\":\"/api/hello\"", Duration::from_secs(5)),
+        "{}",
+        server.logs()
+    );
+    let line = server
+        .logs()
+        .lines()
+        .find(|l| l.contains("\"path\":\"/api/hello\""))
+        .unwrap()
+        .to_string();
+    let event: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+    assert_eq!(event["method"], "GET");
+    assert_eq!(event["status"], 200);
+    assert!(event["ms"].as_f64().is_some());
+}
