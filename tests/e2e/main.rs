@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `petrel` binary, real Node workers, a real HTTP client.
 
 mod cli;
+mod conformance;
 mod harness;
 mod middleware;
 mod spine;

@@ -15,7 +15,9 @@
 //!    otherwise 404.
 //! 4. Every path segment must be valid percent-encoding of UTF-8, otherwise 400.
 //!
-//! The query string is copied into redirect targets verbatim (an empty query is dropped); a
+//! The repeated-slash redirect copies the query verbatim; the trailing-slash redirect
+//! re-serialises it the way `URLSearchParams` does (`?a=1&b` → `?a=1&b=`), as observed on
+//! Next 16.4.6 (conformance case c05b). An empty query is dropped; a
 //! `#fragment` in the target is ignored. Request targets that do not start with `/` (absolute
 //! form, `*`) are a 400: the HTTP layer converts absolute-form targets before calling this.
 
@@ -77,7 +79,13 @@ pub fn normalize(target: &str, opts: &NormalizeOptions) -> Normalized {
     }
     let base = opts.base_path.trim_end_matches('/');
     if let Some(location) = trailing_slash_redirect(path, base, opts.trailing_slash) {
-        return with_query(location);
+        let query = query.map(reserialize_query).unwrap_or_default();
+        let location = if query.is_empty() {
+            location
+        } else {
+            format!("{location}?{query}")
+        };
+        return Normalized::Redirect { location };
     }
 
     let url_path = if base.is_empty() {
@@ -108,6 +116,62 @@ pub fn normalize(target: &str, opts: &NormalizeOptions) -> Normalized {
 }
 
 /// Turns `\` into `/` and collapses runs of `/`.
+/// Parses a query as `application/x-www-form-urlencoded` and serialises it again, the way
+/// `new URLSearchParams(q).toString()` does: `+` and `%20` become `+`, bare keys get `=`,
+/// every byte outside `*-._` and ASCII alphanumerics is percent-encoded.
+pub fn reserialize_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !out.is_empty() {
+            out.push('&');
+        }
+        serialize_form_component(&decode_form_component(name), &mut out);
+        out.push('=');
+        serialize_form_component(&decode_form_component(value), &mut out);
+    }
+    out
+}
+
+/// `+` → space, then lenient percent-decoding (invalid escapes kept), then UTF-8 (lossy).
+fn decode_form_component(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn serialize_form_component(text: &str, out: &mut String) {
+    for &byte in text.as_bytes() {
+        match byte {
+            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+}
+
 fn collapse_slashes(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
@@ -232,6 +296,11 @@ mod tests {
     fn default_mode_strips_trailing_slash() {
         assert_eq!(normalize("/api/ping/", &default()), redirect("/api/ping"));
         assert_eq!(normalize("/api/?a=1", &default()), redirect("/api?a=1"));
+        // Re-serialised like URLSearchParams (observed on Next 16.4.6).
+        assert_eq!(
+            normalize("/api/ping/?a=1&b&c=x+y&d=%ZZ&e[]=1", &default()),
+            redirect("/api/ping?a=1&b=&c=x+y&d=%25ZZ&e%5B%5D=1")
+        );
         assert_eq!(normalize("/api/ping/?", &default()), redirect("/api/ping"));
         assert_eq!(normalize("/", &default()), route("/", "/", None));
         assert_eq!(

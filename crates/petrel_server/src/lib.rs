@@ -155,6 +155,9 @@ async fn route_and_dispatch(
     remote: SocketAddr,
 ) -> (Response<ServerBody>, Option<String>) {
     let dev = app.options.dev;
+    if !NODE_METHODS.contains(&req.method().as_str()) {
+        return (pages::unknown_method(), None);
+    }
     let pathname = match petrel_router::normalize(target, &app.normalize) {
         Normalized::Route { pathname, .. } => pathname,
         Normalized::Redirect { location } => return (pages::normalize_redirect(&location), None),
@@ -196,6 +199,46 @@ async fn route_and_dispatch(
         Err(err) => (dispatch_error(&route.page, err), page),
     }
 }
+
+/// The methods Node's HTTP parser accepts (`http.METHODS` of Node 20); `next start` answers
+/// any other token with a bare 400 before Next sees the request.
+const NODE_METHODS: [&str; 35] = [
+    "ACL",
+    "BIND",
+    "CHECKOUT",
+    "CONNECT",
+    "COPY",
+    "DELETE",
+    "GET",
+    "HEAD",
+    "LINK",
+    "LOCK",
+    "M-SEARCH",
+    "MERGE",
+    "MKACTIVITY",
+    "MKCALENDAR",
+    "MKCOL",
+    "MOVE",
+    "NOTIFY",
+    "OPTIONS",
+    "PATCH",
+    "POST",
+    "PROPFIND",
+    "PROPPATCH",
+    "PURGE",
+    "PUT",
+    "QUERY",
+    "REBIND",
+    "REPORT",
+    "SEARCH",
+    "SOURCE",
+    "SUBSCRIBE",
+    "TRACE",
+    "UNBIND",
+    "UNLINK",
+    "UNLOCK",
+    "UNSUBSCRIBE",
+];
 
 /// Headers that describe the worker hop, not the client connection.
 const HOP_BY_HOP: [HeaderName; 3] = [

@@ -84,6 +84,18 @@ pub fn normalize_redirect(location: &str) -> Response<ServerBody> {
     response
 }
 
+/// Node's answer to a method token its parser does not know: `400 Bad Request`, empty, and
+/// the connection closed. (Node sends no framing header at all; hyper always frames an
+/// HTTP/1.1 body, so ours carries `content-length: 0`.)
+pub fn unknown_method() -> Response<ServerBody> {
+    let mut response = Response::new(ServerBody::Full(None));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
+        .headers_mut()
+        .insert("connection", HeaderValue::from_static("close"));
+    response
+}
+
 /// A short plain-text answer from the host itself (503, 504, 500 after a crash).
 pub fn host_error(status: StatusCode, text: &str) -> Response<ServerBody> {
     let mut response = Response::new(ServerBody::full(text.to_string()));

@@ -1,0 +1,1 @@
+export default function h(req, res) { throw new Error("boom sync"); }

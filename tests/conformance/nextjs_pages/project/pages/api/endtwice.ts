@@ -1,0 +1,4 @@
+export default function h(req, res) {
+  res.end("first");
+  res.end("second");
+}

@@ -1,0 +1,3 @@
+throw new Error("import time failure");
+
+export default function h(req, res) { res.send("never"); }

@@ -1,0 +1,3 @@
+export const config = { api: { bodyParser: { sizeLimit: '100b' } } };
+
+export default function h(req, res) { res.json({ got: req.body }); }

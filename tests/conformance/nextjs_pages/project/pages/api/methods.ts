@@ -1,0 +1,4 @@
+export default function h(req, res) {
+  res.setHeader("X-Method", req.method);
+  res.status(200).send("method=" + req.method);
+}

@@ -1,0 +1,1 @@
+export function handler(req, res) { res.send("named only"); }

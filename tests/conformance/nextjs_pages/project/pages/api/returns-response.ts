@@ -1,0 +1,1 @@
+export default function h() { return new Response("web response"); }

@@ -1,0 +1,4 @@
+export default function h(req, res) {
+  res.send("first");
+  res.send("second");
+}
