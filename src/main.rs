@@ -27,10 +27,22 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     output::init_logging(cli.json);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `PETREL_THREADS` sets the number of runtime threads; 1 runs the host on one thread
+    // (no cross-thread wake-ups), which the benchmark in bench/ compares.
+    let threads: usize = std::env::var("PETREL_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        if threads > 1 {
+            b.worker_threads(threads);
+        }
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             output::fatal(&anyhow::anyhow!("could not start the async runtime: {err}"));

@@ -181,3 +181,28 @@ fn edge_runtime_routes_take_a_request_and_return_a_response() {
         serde_json::json!({"edge": true, "q": "1", "method": "GET"})
     );
 }
+
+#[test]
+fn chunked_uploads_reach_the_handler_intact() {
+    use std::io::{Read, Write};
+    let server = example();
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    let head = format!(
+        "POST /api/webhook HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
+        server.addr
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut sent = 0;
+    for size in [1usize, 10, 4096, 70_000, 3] {
+        stream.write_all(format!("{size:x}\r\n").as_bytes()).unwrap();
+        stream.write_all(&vec![b'z'; size]).unwrap();
+        stream.write_all(b"\r\n").unwrap();
+        sent += size;
+    }
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains(&format!("\"bytes\":{sent}")), "{text}");
+}

@@ -35,12 +35,12 @@ impl ServerBody {
 
 impl Body for ServerBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         match self.get_mut() {
             ServerBody::Worker(body) => Pin::new(body).poll_frame(cx),
             ServerBody::Gzip(body) => Pin::new(body.as_mut()).poll_frame(cx),

@@ -165,12 +165,12 @@ pub struct GzipBody {
 
 impl Body for GzipBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         loop {
             if self.encoder.is_none() {
                 return Poll::Ready(None);

@@ -7,6 +7,7 @@
 //! ([`WorkerRoute`]) and requests with metadata ([`RequestMeta`]), and returns responses.
 //! It never reads the user's files itself.
 
+mod codec;
 mod link;
 mod pool;
 pub mod protocol;

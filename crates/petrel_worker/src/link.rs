@@ -1,39 +1,79 @@
 //! One Unix-socket link to a worker process, multiplexing virtual HTTP/1.1 connections.
 //!
-//! A writer task drains a queue of frames and writes everything queued in one syscall; a
-//! reader task splits incoming frames by stream id. A [`VirtualConn`] is an in-memory
-//! `AsyncRead + AsyncWrite` over one stream id, so hyper's ordinary HTTP/1.1 client runs on
-//! top of it unchanged (keep-alive, chunked bodies, HEAD handling).
+//! A writer task drains a queue of frames and writes everything queued in one syscall. A
+//! reader task splits incoming frames by stream id and parses each stream's HTTP/1.1
+//! response in place (`codec`), handing the response head to the waiting request and the
+//! body bytes to the response body. A request therefore costs two task wake-ups on the host:
+//! writer, then reader → requester.
 
 use std::collections::HashMap;
 use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::codec::{self, BodyDecoder, ResponseHead};
 use crate::protocol::{FrameKind, FromWorker, ToWorker, decode_frame, encode_frame};
 
-type Outgoing = (FrameKind, u32, Bytes);
+/// A frame to write; `None` asks the writer to shut the socket down.
+type Outgoing = Option<(FrameKind, u32, Bytes)>;
+
+/// Where control messages from the worker go.
+pub(crate) type ControlSink = mpsc::UnboundedSender<FromWorker>;
+
+/// Body bytes of a response, as they are decoded.
+pub(crate) type BodyChunks = mpsc::UnboundedReceiver<io::Result<Bytes>>;
+
+/// A response body as the reader hands it over.
+pub(crate) enum ReadBody {
+    /// The whole body arrived together with the head (or there is none). `sized` is false
+    /// when the worker sent it chunked: it goes on to the client chunked too.
+    Complete { bytes: Option<Bytes>, sized: bool },
+    /// More is coming on this channel.
+    Streaming(BodyChunks),
+}
+
+type HeadResult = io::Result<(ResponseHead, ReadBody)>;
+type HeadReply = oneshot::Sender<HeadResult>;
+
+/// A started exchange: its stream id, where its response head arrives, and its abort guard.
+pub(crate) type Exchange = (u32, oneshot::Receiver<HeadResult>, StreamGuard);
+
+/// Per-stream state kept by the reader task.
+enum StreamState {
+    AwaitHead {
+        buf: BytesMut,
+        head_request: bool,
+        reusable: bool,
+        reply: HeadReply,
+    },
+    Body {
+        buf: BytesMut,
+        decoder: BodyDecoder,
+        reusable: bool,
+        tx: mpsc::UnboundedSender<io::Result<Bytes>>,
+    },
+}
 
 /// Shared state of one link.
 pub(crate) struct Link {
     out: mpsc::UnboundedSender<Outgoing>,
-    streams: Mutex<HashMap<u32, mpsc::UnboundedSender<Bytes>>>,
+    streams: Mutex<HashMap<u32, StreamState>>,
+    idle: Mutex<Vec<u32>>,
     pongs: Mutex<HashMap<u64, oneshot::Sender<()>>>,
     next_stream: AtomicU32,
     next_ping: AtomicU64,
     closed: AtomicBool,
 }
 
-/// Where control messages from the worker go.
-pub(crate) type ControlSink = mpsc::UnboundedSender<FromWorker>;
+fn closed_error() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "the worker's link closed")
+}
 
 impl Link {
     /// Starts the reader and writer tasks on `stream`.
@@ -42,6 +82,7 @@ impl Link {
         let link = Arc::new(Link {
             out: out_tx,
             streams: Mutex::new(HashMap::new()),
+            idle: Mutex::new(Vec::new()),
             pongs: Mutex::new(HashMap::new()),
             next_stream: AtomicU32::new(1),
             next_ping: AtomicU64::new(1),
@@ -53,20 +94,22 @@ impl Link {
         link
     }
 
+    /// Shuts the socket down; the worker exits when it sees the end of the link.
+    pub(crate) fn close(&self) {
+        let _ = self.out.send(None);
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
-    fn send(&self, kind: FrameKind, stream: u32, payload: Bytes) -> io::Result<()> {
+    pub(crate) fn send(&self, kind: FrameKind, stream: u32, payload: Bytes) -> io::Result<()> {
         if self.is_closed() {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "worker link closed",
-            ));
+            return Err(closed_error());
         }
         self.out
-            .send((kind, stream, payload))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "worker link closed"))
+            .send(Some((kind, stream, payload)))
+            .map_err(|_| closed_error())
     }
 
     /// Sends a control message on stream 0.
@@ -75,30 +118,43 @@ impl Link {
         self.send(FrameKind::Control, 0, Bytes::from(json))
     }
 
-    /// Opens a new virtual connection.
-    pub(crate) fn open(self: &Arc<Self>) -> io::Result<VirtualConn> {
-        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.streams.lock().expect("streams lock").insert(id, tx);
-        if self.is_closed() {
-            self.streams.lock().expect("streams lock").remove(&id);
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "worker link closed",
-            ));
+    /// Starts an exchange on an idle virtual connection (or a new one) and returns its id,
+    /// the receiver of the response head, and a guard that aborts the exchange if dropped
+    /// before the response is complete. `reusable` is false when the request has a body:
+    /// such a connection is closed after the response, so a body still being sent can never
+    /// mix with the next request.
+    pub(crate) fn begin(
+        self: &Arc<Self>,
+        head_request: bool,
+        reusable: bool,
+    ) -> io::Result<Exchange> {
+        let stream = self
+            .idle
+            .lock()
+            .expect("idle lock")
+            .pop()
+            .unwrap_or_else(|| self.next_stream.fetch_add(1, Ordering::Relaxed));
+        let (reply, rx) = oneshot::channel();
+        {
+            let mut streams = self.streams.lock().expect("streams lock");
+            if self.is_closed() {
+                return Err(closed_error());
+            }
+            streams.insert(
+                stream,
+                StreamState::AwaitHead {
+                    buf: BytesMut::new(),
+                    head_request,
+                    reusable,
+                    reply,
+                },
+            );
         }
-        Ok(VirtualConn {
-            id,
+        let guard = StreamGuard {
             link: self.clone(),
-            rx,
-            pending: Bytes::new(),
-            ended: false,
-        })
-    }
-
-    /// Sends request metadata ahead of the next request on `stream`.
-    pub(crate) fn send_meta(&self, stream: u32, json: Vec<u8>) -> io::Result<()> {
-        self.send(FrameKind::Meta, stream, Bytes::from(json))
+            stream,
+        };
+        Ok((stream, rx, guard))
     }
 
     /// True when the worker answers a ping within `deadline`.
@@ -116,10 +172,214 @@ impl Link {
 
     fn mark_closed(&self) {
         self.closed.store(true, Ordering::Release);
-        // Dropping the senders gives every virtual connection EOF, so hyper fails the
-        // in-flight requests of this worker (and only those).
-        self.streams.lock().expect("streams lock").clear();
+        // Fail the exchanges in flight on this worker (and only those).
+        let states: Vec<StreamState> = self
+            .streams
+            .lock()
+            .expect("streams lock")
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        for state in states {
+            match state {
+                StreamState::AwaitHead { reply, .. } => {
+                    let _ = reply.send(Err(closed_error()));
+                }
+                StreamState::Body { tx, .. } => {
+                    let _ = tx.send(Err(closed_error()));
+                }
+            }
+        }
         self.pongs.lock().expect("pongs lock").clear();
+    }
+
+    /// Feeds response bytes of `stream` to its parser.
+    fn on_data(&self, stream: u32, payload: Bytes) {
+        let mut streams = self.streams.lock().expect("streams lock");
+        let Some(state) = streams.remove(&stream) else {
+            return;
+        };
+        match self.advance(stream, state, Some(payload)) {
+            Ok(Some(state)) => {
+                streams.insert(stream, state);
+            }
+            Ok(None) => {}
+            Err(()) => {
+                // Protocol error or the receiver is gone: close this virtual connection.
+                let _ = self.send(FrameKind::End, stream, Bytes::new());
+            }
+        }
+    }
+
+    /// The worker closed `stream`.
+    fn on_end(&self, stream: u32) {
+        let state = self.streams.lock().expect("streams lock").remove(&stream);
+        match state {
+            Some(StreamState::AwaitHead { reply, .. }) => {
+                let _ = reply.send(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the worker closed the connection before answering",
+                )));
+            }
+            Some(StreamState::Body { decoder, tx, .. }) if !decoder.finish_on_close() => {
+                let _ = tx.send(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the worker closed the connection in the middle of the body",
+                )));
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs the parser of one stream as far as the buffered bytes allow. Returns the state to
+    /// keep, `None` when the exchange is complete, `Err` when the stream must be closed.
+    fn advance(
+        &self,
+        stream: u32,
+        state: StreamState,
+        payload: Option<Bytes>,
+    ) -> Result<Option<StreamState>, ()> {
+        match state {
+            StreamState::AwaitHead {
+                mut buf,
+                head_request,
+                reusable,
+                reply,
+            } => {
+                if let Some(p) = payload {
+                    buf.extend_from_slice(&p);
+                }
+                let head = match codec::parse_response_head(&mut buf, head_request) {
+                    Ok(Some(head)) => head,
+                    Ok(None) => {
+                        return Ok(Some(StreamState::AwaitHead {
+                            buf,
+                            head_request,
+                            reusable,
+                            reply,
+                        }));
+                    }
+                    Err(err) => {
+                        let _ = reply.send(Err(io::Error::other(err)));
+                        return Err(());
+                    }
+                };
+                let reusable = reusable && !head.close;
+                let sized = !matches!(
+                    head.body,
+                    codec::BodyFraming::Chunked | codec::BodyFraming::UntilClose
+                );
+                let Some(mut decoder) = BodyDecoder::new(head.body) else {
+                    let _ = reply.send(Ok((head, ReadBody::Complete { bytes: None, sized })));
+                    self.finish(stream, reusable);
+                    return Ok(None);
+                };
+                let decoded = match decoder.decode(&mut buf) {
+                    Ok(d) => d,
+                    Err(err) => {
+                        let _ = reply.send(Err(io::Error::other(err)));
+                        return Err(());
+                    }
+                };
+                if decoded.done {
+                    let body = match decoded.data.len() {
+                        0 => None,
+                        1 => decoded.data.into_iter().next(),
+                        _ => Some(Bytes::from(decoded.data.concat())),
+                    };
+                    let _ = reply.send(Ok((head, ReadBody::Complete { bytes: body, sized })));
+                    self.finish(stream, reusable);
+                    return Ok(None);
+                }
+                let (tx, rx) = mpsc::unbounded_channel();
+                for chunk in decoded.data {
+                    let _ = tx.send(Ok(chunk));
+                }
+                if reply.send(Ok((head, ReadBody::Streaming(rx)))).is_err() {
+                    return Err(());
+                }
+                Ok(Some(StreamState::Body {
+                    buf,
+                    decoder,
+                    reusable,
+                    tx,
+                }))
+            }
+            StreamState::Body {
+                mut buf,
+                mut decoder,
+                reusable,
+                tx,
+            } => {
+                if let Some(p) = payload {
+                    if buf.is_empty()
+                        && matches!(
+                            decoder,
+                            BodyDecoder::Length { .. } | BodyDecoder::UntilClose
+                        )
+                    {
+                        // Common case: pass the frame through without copying.
+                        buf = BytesMut::from(p);
+                    } else {
+                        buf.extend_from_slice(&p);
+                    }
+                }
+                let decoded = match decoder.decode(&mut buf) {
+                    Ok(d) => d,
+                    Err(err) => {
+                        let _ = tx.send(Err(io::Error::other(err)));
+                        return Err(());
+                    }
+                };
+                for chunk in decoded.data {
+                    if tx.send(Ok(chunk)).is_err() {
+                        // The client went away: stop the worker's side too.
+                        return Err(());
+                    }
+                }
+                if decoded.done {
+                    self.finish(stream, reusable);
+                    return Ok(None);
+                }
+                Ok(Some(StreamState::Body {
+                    buf,
+                    decoder,
+                    reusable,
+                    tx,
+                }))
+            }
+        }
+    }
+
+    /// The exchange on `stream` is complete: keep the connection for the next request, or
+    /// close it.
+    fn finish(&self, stream: u32, reusable: bool) {
+        if reusable {
+            let mut idle = self.idle.lock().expect("idle lock");
+            if idle.len() < 1024 {
+                idle.push(stream);
+                return;
+            }
+        }
+        let _ = self.send(FrameKind::End, stream, Bytes::new());
+    }
+}
+
+/// Aborts an unfinished exchange when dropped: the client went away, or the time limit
+/// passed. The worker then sees its connection close (`req` emits `close`).
+pub(crate) struct StreamGuard {
+    link: Arc<Link>,
+    stream: u32,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        // Under the streams lock: if the reader completed the exchange, the state is gone
+        // and the id may already serve another request, so nothing must be sent.
+        let mut streams = self.link.streams.lock().expect("streams lock");
+        if streams.remove(&self.stream).is_some() {
+            let _ = self.link.send(FrameKind::End, self.stream, Bytes::new());
+        }
     }
 }
 
@@ -129,20 +389,29 @@ async fn write_loop(
     link: Arc<Link>,
 ) {
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    while let Some((kind, stream, payload)) = rx.recv().await {
+    'outer: while let Some(Some((kind, stream, payload))) = rx.recv().await {
         encode_frame(&mut buf, kind, stream, &payload);
         // Batch whatever else is already queued into the same write.
+        let mut closing = false;
         while buf.len() < 256 * 1024 {
             match rx.try_recv() {
-                Ok((kind, stream, payload)) => encode_frame(&mut buf, kind, stream, &payload),
+                Ok(Some((kind, stream, payload))) => encode_frame(&mut buf, kind, stream, &payload),
+                Ok(None) => {
+                    closing = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }
         if sock.write_all(&buf).await.is_err() {
-            break;
+            break 'outer;
         }
         buf.clear();
+        if closing {
+            break;
+        }
     }
+    let _ = sock.shutdown().await;
     link.mark_closed();
 }
 
@@ -167,23 +436,8 @@ async fn read_loop(
                 }
             };
             match frame.kind {
-                FrameKind::Data => {
-                    let tx = link
-                        .streams
-                        .lock()
-                        .expect("streams lock")
-                        .get(&frame.stream)
-                        .cloned();
-                    if let Some(tx) = tx {
-                        let _ = tx.send(frame.payload);
-                    }
-                }
-                FrameKind::End => {
-                    link.streams
-                        .lock()
-                        .expect("streams lock")
-                        .remove(&frame.stream);
-                }
+                FrameKind::Data => link.on_data(frame.stream, frame.payload),
+                FrameKind::End => link.on_end(frame.stream),
                 FrameKind::Control => match serde_json::from_slice::<FromWorker>(&frame.payload) {
                     Ok(FromWorker::Pong { id }) => {
                         if let Some(tx) = link.pongs.lock().expect("pongs lock").remove(&id) {
@@ -198,100 +452,9 @@ async fn read_loop(
                 FrameKind::Meta => {}
             }
         }
+        if buf.capacity() < 16 * 1024 {
+            buf.reserve(64 * 1024);
+        }
     }
     link.mark_closed();
-}
-
-/// One virtual HTTP/1.1 connection to a worker.
-pub(crate) struct VirtualConn {
-    id: u32,
-    link: Arc<Link>,
-    rx: mpsc::UnboundedReceiver<Bytes>,
-    pending: Bytes,
-    ended: bool,
-}
-
-impl VirtualConn {
-    pub(crate) fn id(&self) -> u32 {
-        self.id
-    }
-
-    fn end(&mut self) {
-        if !self.ended {
-            self.ended = true;
-            self.link
-                .streams
-                .lock()
-                .expect("streams lock")
-                .remove(&self.id);
-            let _ = self.link.send(FrameKind::End, self.id, Bytes::new());
-        }
-    }
-}
-
-impl Drop for VirtualConn {
-    fn drop(&mut self) {
-        self.end();
-    }
-}
-
-impl AsyncRead for VirtualConn {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.pending.is_empty() {
-            match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(bytes)) => self.pending = bytes,
-                // EOF: the worker closed the stream or died.
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        let n = self.pending.len().min(buf.remaining());
-        let chunk = self.pending.split_to(n);
-        buf.put_slice(&chunk);
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl AsyncWrite for VirtualConn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let result = self
-            .link
-            .send(FrameKind::Data, self.id, Bytes::copy_from_slice(buf));
-        Poll::Ready(result.map(|()| buf.len()))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        let mut joined = BytesMut::with_capacity(total);
-        for b in bufs {
-            joined.extend_from_slice(b);
-        }
-        let result = self.link.send(FrameKind::Data, self.id, joined.freeze());
-        Poll::Ready(result.map(|()| total))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.end();
-        Poll::Ready(Ok(()))
-    }
 }

@@ -7,17 +7,17 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http_body_util::BodyExt;
 use http_body_util::combinators::BoxBody;
-use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::client::conn::http1::SendRequest;
+use hyper::body::{Body, Frame, SizeHint};
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use tokio::net::UnixListener;
 use tokio::process::{Child, Command};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use crate::link::Link;
-use crate::protocol::{FromWorker, RequestMeta, ToWorker};
+use crate::codec::{self, RequestFraming};
+use crate::link::{BodyChunks, Link, ReadBody, StreamGuard};
+use crate::protocol::{FrameKind, FromWorker, RequestMeta, ToWorker};
 use crate::{DispatchError, WorkerError};
 
 /// Boxed error type of request bodies.
@@ -44,6 +44,9 @@ pub struct PoolConfig {
     pub queue_timeout: Duration,
     /// How long a worker may take to start and report ready.
     pub start_timeout: Duration,
+    /// Extra `node` arguments (from `PETREL_NODE_ARGS`, split on spaces), e.g. `--cpu-prof`
+    /// or `--inspect` for debugging a worker.
+    pub node_args: Vec<String>,
 }
 
 impl PoolConfig {
@@ -64,6 +67,9 @@ impl PoolConfig {
             queue_limit: 1024,
             queue_timeout: Duration::from_secs(10),
             start_timeout: Duration::from_secs(15),
+            node_args: std::env::var("PETREL_NODE_ARGS")
+                .map(|v| v.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -96,13 +102,7 @@ struct Worker {
     slot: usize,
     pid: u32,
     link: Arc<Link>,
-    idle: Mutex<Vec<IdleConn>>,
     kill: Mutex<Option<oneshot::Sender<()>>>,
-}
-
-struct IdleConn {
-    stream: u32,
-    sender: SendRequest<WorkerBody>,
 }
 
 impl Worker {
@@ -206,40 +206,57 @@ impl WorkerPool {
         inner.slots[worker.slot]
             .inflight
             .fetch_add(1, Ordering::Relaxed);
-        let IdleConn { stream, mut sender } = checkout(&worker).await?;
-        let meta_json = serde_json::to_vec(meta).expect("request meta serializes");
-        worker
+        let lost = |detail: String| DispatchError::WorkerLost {
+            pid: worker.pid,
+            detail,
+        };
+        let (parts, body) = request.into_parts();
+        let body_empty = body.is_end_stream();
+        let head_request = parts.method == hyper::Method::HEAD;
+        let (stream, head_rx, stream_guard) = worker
             .link
-            .send_meta(stream, meta_json)
-            .map_err(|_| DispatchError::WorkerLost {
-                pid: worker.pid,
-                detail: "the worker's link closed".into(),
-            })?;
-        match tokio::time::timeout(timeout, sender.send_request(request)).await {
-            Ok(Ok(response)) => {
-                let (parts, body) = response.into_parts();
-                let body = WorkerResponseBody {
-                    inner: body,
-                    conn: Some(IdleConn { stream, sender }),
-                    worker: Some(worker),
-                    guard: Some(guard),
-                };
-                Ok(Response::from_parts(parts, body))
+            .begin(head_request, body_empty)
+            .map_err(|e| lost(e.to_string()))?;
+        let meta_json = serde_json::to_vec(meta).expect("request meta serializes");
+        let mut head = bytes::BytesMut::new();
+        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let framing = codec::encode_request_head(
+            &parts.method,
+            target,
+            &parts.headers,
+            body_empty,
+            &mut head,
+        );
+        let link = &worker.link;
+        link.send(FrameKind::Meta, stream, Bytes::from(meta_json))
+            .and_then(|()| link.send(FrameKind::Data, stream, head.freeze()))
+            .map_err(|e| lost(e.to_string()))?;
+        if framing != RequestFraming::Empty {
+            tokio::spawn(pump_request_body(link.clone(), stream, body, framing));
+        }
+        match tokio::time::timeout(timeout, head_rx).await {
+            Ok(Ok(Ok((head, read_body)))) => {
+                let mut response = Response::new(WorkerResponseBody {
+                    body: match read_body {
+                        ReadBody::Complete { bytes, sized } => BodyState::Complete(bytes, sized),
+                        ReadBody::Streaming(rx) => BodyState::Streaming(rx),
+                    },
+                    _stream: Some(stream_guard),
+                    _inflight: Some(guard),
+                });
+                *response.status_mut() = head.status;
+                *response.version_mut() = codec::VERSION;
+                *response.headers_mut() = head.headers;
+                if let Some(reason) = head.reason {
+                    response.extensions_mut().insert(reason);
+                }
+                Ok(response)
             }
-            Ok(Err(err)) => {
-                // The connection broke before a response head: the worker died or closed it.
-                let detail = if worker.link.is_closed() {
-                    "the worker process exited while handling the request".to_string()
-                } else {
-                    format!("the worker closed the connection: {err}")
-                };
-                Err(DispatchError::WorkerLost {
-                    pid: worker.pid,
-                    detail,
-                })
-            }
+            Ok(Ok(Err(err))) => Err(worker_failure(&worker, &err.to_string())),
+            Ok(Err(_)) => Err(worker_failure(&worker, "the exchange was dropped")),
             Err(_) => {
-                drop(sender);
+                // Closing the exchange aborts the request inside the worker.
+                drop(stream_guard);
                 // A handler past its time limit is either slow-async (the worker is fine)
                 // or spinning (the event loop is stuck): probe, and replace a stuck worker.
                 let suspect = worker.clone();
@@ -322,6 +339,9 @@ impl WorkerPool {
         self.inner.shutting_down.store(true, Ordering::Release);
         for slot in &self.inner.slots {
             if let Some(worker) = slot.worker.read().expect("slot lock").as_ref() {
+                // Closing the link makes the worker exit by itself (flushing its output);
+                // the slot kills it if it has not exited within the grace period.
+                worker.link.close();
                 worker.kill();
             }
         }
@@ -340,31 +360,53 @@ impl WorkerPool {
     }
 }
 
-async fn checkout(worker: &Arc<Worker>) -> Result<IdleConn, DispatchError> {
-    loop {
-        let candidate = worker.idle.lock().expect("idle lock").pop();
-        let Some(mut conn) = candidate else { break };
-        if conn.sender.is_closed() {
-            continue;
-        }
-        if conn.sender.ready().await.is_ok() {
-            return Ok(conn);
-        }
-    }
-    let lost = |detail: String| DispatchError::WorkerLost {
+/// Why an exchange failed, worded for the log.
+fn worker_failure(worker: &Worker, detail: &str) -> DispatchError {
+    let detail = if worker.link.is_closed() {
+        "the worker process exited while handling the request".to_string()
+    } else {
+        format!("the worker closed the connection: {detail}")
+    };
+    DispatchError::WorkerLost {
         pid: worker.pid,
         detail,
-    };
-    let vc = worker.link.open().map_err(|e| lost(e.to_string()))?;
-    let stream = vc.id();
-    let (sender, connection) = hyper::client::conn::http1::Builder::new()
-        .handshake::<_, WorkerBody>(TokioIo::new(vc))
-        .await
-        .map_err(|e| lost(e.to_string()))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(IdleConn { stream, sender })
+    }
+}
+
+/// Sends a request body to the worker as it arrives from the client.
+async fn pump_request_body(
+    link: Arc<Link>,
+    stream: u32,
+    mut body: WorkerBody,
+    framing: RequestFraming,
+) {
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            // The client's upload broke off: the worker sees its connection close.
+            let _ = link.send(FrameKind::End, stream, Bytes::new());
+            return;
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if data.is_empty() {
+            continue;
+        }
+        let payload = match framing {
+            RequestFraming::Chunked => codec::encode_chunk(&data),
+            _ => data,
+        };
+        if link.send(FrameKind::Data, stream, payload).is_err() {
+            return;
+        }
+    }
+    if framing == RequestFraming::Chunked {
+        let _ = link.send(
+            FrameKind::Data,
+            stream,
+            Bytes::from_static(codec::LAST_CHUNK),
+        );
+    }
 }
 
 struct InflightGuard {
@@ -381,59 +423,72 @@ impl Drop for InflightGuard {
     }
 }
 
-/// A response body streaming from a worker. When it ends, its virtual connection goes back
-/// to the worker's idle list; when it is dropped early, the connection is closed, which
-/// aborts the request inside the worker (`req` emits `close`).
+/// A response body from a worker: complete when it arrived with the head, else streamed.
+/// Dropping it early closes the exchange, which aborts the request inside the worker
+/// (`req` emits `close`).
 pub struct WorkerResponseBody {
-    inner: Incoming,
-    conn: Option<IdleConn>,
-    worker: Option<Arc<Worker>>,
-    guard: Option<InflightGuard>,
+    body: BodyState,
+    _stream: Option<StreamGuard>,
+    _inflight: Option<InflightGuard>,
 }
 
-impl WorkerResponseBody {
-    fn finish(&mut self) {
-        if let (Some(conn), Some(worker)) = (self.conn.take(), self.worker.take())
-            && !worker.link.is_closed()
-        {
-            let mut idle = worker.idle.lock().expect("idle lock");
-            if idle.len() < 1024 {
-                idle.push(conn);
-            }
-        }
-        self.guard.take();
-    }
-}
-
-impl Drop for WorkerResponseBody {
-    fn drop(&mut self) {
-        if self.inner.is_end_stream() {
-            self.finish();
-        }
-    }
+enum BodyState {
+    /// The whole body; `false` = length not announced (sent chunked).
+    Complete(Option<Bytes>, bool),
+    Streaming(BodyChunks),
+    Done,
 }
 
 impl Body for WorkerResponseBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        if let std::task::Poll::Ready(None) = polled {
-            self.finish();
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        match &mut self.body {
+            BodyState::Complete(bytes, _) => {
+                let bytes = bytes.take();
+                self.body = BodyState::Done;
+                Poll::Ready(bytes.filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b))))
+            }
+            BodyState::Streaming(rx) => match rx.poll_recv(cx) {
+                Poll::Ready(Some(Ok(bytes))) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
+                Poll::Ready(Some(Err(err))) => {
+                    self.body = BodyState::Done;
+                    Poll::Ready(Some(Err(err)))
+                }
+                Poll::Ready(None) => {
+                    self.body = BodyState::Done;
+                    Poll::Ready(None)
+                }
+                Poll::Pending => Poll::Pending,
+            },
+            BodyState::Done => Poll::Ready(None),
         }
-        polled
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        match &self.body {
+            BodyState::Complete(bytes, sized) => {
+                *sized && bytes.as_ref().is_none_or(|b| b.is_empty())
+            }
+            BodyState::Streaming(_) => false,
+            BodyState::Done => true,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        match &self.body {
+            BodyState::Complete(bytes, true) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            BodyState::Complete(_, false) => SizeHint::default(),
+            BodyState::Streaming(_) => SizeHint::default(),
+            BodyState::Done => SizeHint::with_exact(0),
+        }
     }
 }
 
@@ -460,8 +515,18 @@ async fn run_slot(
                 let status = tokio::select! {
                     status = child.wait() => status,
                     _ = kill_rx => {
-                        let _ = child.start_kill();
-                        child.wait().await
+                        let grace = if inner.shutting_down.load(Ordering::Acquire) {
+                            Duration::from_secs(2)
+                        } else {
+                            Duration::ZERO
+                        };
+                        match tokio::time::timeout(grace, child.wait()).await {
+                            Ok(status) => status,
+                            Err(_) => {
+                                let _ = child.start_kill();
+                                child.wait().await
+                            }
+                        }
                     }
                 };
                 {
@@ -518,6 +583,7 @@ async fn start_worker(
         .arg("--enable-source-maps")
         .arg("--experimental-require-module")
         .arg("--disable-warning=ExperimentalWarning")
+        .args(&config.node_args)
         .arg(&inner.shim)
         .current_dir(&config.cwd)
         .env("PETREL_IPC", &socket_path)
@@ -582,7 +648,6 @@ async fn start_worker(
         slot: index,
         pid,
         link,
-        idle: Mutex::new(Vec::new()),
         kill: Mutex::new(Some(kill_tx)),
     });
     tracing::debug!(pid, slot = index, "worker ready");
