@@ -54,6 +54,7 @@ fn main() -> std::process::ExitCode {
             Command::Start(args) => commands::start::run(args, cli.json).await,
         }
     });
+    output::flush();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

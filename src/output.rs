@@ -23,7 +23,7 @@ pub fn init_logging(json: bool) {
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
-            .with_writer(std::io::stdout)
+            .with_writer(|| BufferedStdout)
             .with_env_filter(filter)
             .init();
     } else {
@@ -60,6 +60,7 @@ pub fn ready(hostname: &str, addr: SocketAddr, project: &Project, took: Duration
     let _ = writeln!(out, "   - API routes:   {}", project.routes.len());
     let _ = writeln!(out);
     let _ = writeln!(out, " ✓ Ready in {}ms", took.as_millis());
+    flush();
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
@@ -67,6 +68,7 @@ pub fn ready(hostname: &str, addr: SocketAddr, project: &Project, took: Duration
 
 /// Prints a fatal error (with its causes) before exiting non-zero.
 pub fn fatal(err: &anyhow::Error) {
+    flush();
     let mut text = format!(" ⨯ {err}");
     for cause in err.chain().skip(1) {
         let _ = write!(text, "\n   caused by: {cause}");
@@ -108,9 +110,80 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for HumanLayer {
         if to_stderr {
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
         } else {
-            let _ = std::io::stdout().lock().write_all(line.as_bytes());
+            stdout_buffer().push(line.as_bytes());
         }
     }
+}
+
+/// Request lines are many and small: they are collected and written every few milliseconds
+/// (or when 32 KiB are waiting) by a background thread, instead of one `write` per request.
+struct StdoutBuffer {
+    pending: std::sync::Mutex<Vec<u8>>,
+    wake: std::sync::Condvar,
+}
+
+impl StdoutBuffer {
+    fn push(&self, bytes: &[u8]) {
+        let mut pending = self.pending.lock().expect("stdout buffer");
+        pending.extend_from_slice(bytes);
+        if pending.len() >= 32 * 1024 {
+            self.wake.notify_one();
+        }
+    }
+
+    fn flush(&self) {
+        let chunk = std::mem::take(&mut *self.pending.lock().expect("stdout buffer"));
+        if !chunk.is_empty() {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&chunk);
+            let _ = out.flush();
+        }
+    }
+}
+
+fn stdout_buffer() -> &'static StdoutBuffer {
+    static BUFFER: std::sync::OnceLock<StdoutBuffer> = std::sync::OnceLock::new();
+    BUFFER.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("petrel-log".into())
+            .spawn(|| {
+                let buffer = stdout_buffer();
+                loop {
+                    {
+                        let pending = buffer.pending.lock().expect("stdout buffer");
+                        let _ = buffer
+                            .wake
+                            .wait_timeout(pending, Duration::from_millis(20))
+                            .expect("stdout buffer");
+                    }
+                    buffer.flush();
+                }
+            })
+            .expect("spawn the log thread");
+        StdoutBuffer {
+            pending: std::sync::Mutex::new(Vec::new()),
+            wake: std::sync::Condvar::new(),
+        }
+    })
+}
+
+/// `Write` into the stdout buffer (for the JSON formatter).
+struct BufferedStdout;
+
+impl std::io::Write for BufferedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        stdout_buffer().push(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes out buffered log lines (before exiting).
+pub fn flush() {
+    stdout_buffer().flush();
 }
 
 #[derive(Default)]
