@@ -36,6 +36,10 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     let project = tokio::task::spawn_blocking(move || petrel_project::load(&dir, mode))
         .await
         .context("the build task panicked")??;
+    tracing::debug!(
+        "project loaded and built in {} ms",
+        started.elapsed().as_millis()
+    );
     for warning in &project.warnings {
         tracing::warn!(target: "petrel::build", "{warning}");
     }
@@ -93,6 +97,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     let pool = WorkerPool::start(pool_config, init)
         .await
         .context("could not start the Node workers")?;
+    tracing::debug!("workers ready at {} ms", started.elapsed().as_millis());
 
     let app = Arc::new(App::new(
         table,

@@ -145,28 +145,25 @@ impl WorkerPool {
             shutting_down: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
         });
-        let mut firsts = Vec::new();
+        // Serving starts as soon as one worker is ready; the others join as they come up.
+        let (first_tx, mut first_rx) = mpsc::unbounded_channel();
         for index in 0..workers {
-            let (tx, rx) = oneshot::channel();
-            firsts.push(rx);
-            let task = tokio::spawn(run_slot(inner.clone(), index, tx));
+            let task = tokio::spawn(run_slot(inner.clone(), index, first_tx.clone()));
             inner.tasks.lock().expect("tasks lock").push(task);
         }
+        drop(first_tx);
         let pool = WorkerPool { inner };
-        for rx in firsts {
-            match rx.await {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => {
-                    pool.shutdown().await;
-                    return Err(err);
-                }
-                Err(_) => {
-                    pool.shutdown().await;
-                    return Err(WorkerError::Start("worker supervisor stopped".into()));
-                }
+        match first_rx.recv().await {
+            Some(Ok(())) => Ok(pool),
+            Some(Err(err)) => {
+                pool.shutdown().await;
+                Err(err)
+            }
+            None => {
+                pool.shutdown().await;
+                Err(WorkerError::Start("worker supervisor stopped".into()))
             }
         }
-        Ok(pool)
     }
 
     /// Number of workers currently alive.
@@ -496,7 +493,7 @@ impl Body for WorkerResponseBody {
 async fn run_slot(
     inner: Arc<Inner>,
     index: usize,
-    first: oneshot::Sender<Result<(), WorkerError>>,
+    first: mpsc::UnboundedSender<Result<(), WorkerError>>,
 ) {
     let mut first = Some(first);
     let mut backoff = Duration::from_millis(100);
@@ -556,10 +553,12 @@ async fn run_slot(
             }
             Err(err) => {
                 if let Some(tx) = first.take() {
+                    // The pool's start reports it; the slot keeps trying unless the pool stops.
+                    tracing::debug!("worker {index} failed to start: {err}");
                     let _ = tx.send(Err(err));
-                    return;
+                } else {
+                    tracing::error!("could not start a worker: {err}");
                 }
-                tracing::error!("could not start a worker: {err}");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }
