@@ -194,7 +194,9 @@ fn chunked_uploads_reach_the_handler_intact() {
     stream.write_all(head.as_bytes()).unwrap();
     let mut sent = 0;
     for size in [1usize, 10, 4096, 70_000, 3] {
-        stream.write_all(format!("{size:x}\r\n").as_bytes()).unwrap();
+        stream
+            .write_all(format!("{size:x}\r\n").as_bytes())
+            .unwrap();
         stream.write_all(&vec![b'z'; size]).unwrap();
         stream.write_all(b"\r\n").unwrap();
         sent += size;
