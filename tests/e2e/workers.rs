@@ -135,3 +135,49 @@ fn saturation_queues_then_answers_503() {
     // Once the load is gone, requests are served again.
     assert_eq!(server.get("/api/slow?ms=1").status, 200);
 }
+
+#[test]
+fn concurrent_requests_never_interfere() {
+    // Many exchanges at once reuse virtual connections as soon as they complete; a reused
+    // connection must never be disturbed by the exchange that used it before.
+    let server = Server::start(
+        &crate::harness::repo_root()
+            .join("examples")
+            .join("next-api"),
+        &["--workers", "1"],
+    );
+    let addr = server.addr.clone();
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut failures = Vec::new();
+                for i in 0..100 {
+                    let reply = crate::harness::request(
+                        &addr,
+                        "GET",
+                        &format!("/api/greet?name=t{t}r{i}"),
+                        &[],
+                        b"",
+                    );
+                    let expected = format!("{{\"greeting\":\"Hello, t{t}r{i}!\"}}");
+                    if reply.status != 200 || reply.text() != expected {
+                        failures.push(format!("{} {}", reply.status, reply.text()));
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let failures: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failed, e.g. {:?}\n{}",
+        failures.len(),
+        failures.first(),
+        server.logs()
+    );
+}

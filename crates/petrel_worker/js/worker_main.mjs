@@ -12,14 +12,20 @@ import net from "node:net";
 import http from "node:http";
 import { Duplex } from "node:stream";
 import { pathToFileURL } from "node:url";
-import { servePagesApi, renderErrorPage } from "./adapters/nextjs_pages.mjs";
+import {
+  preparePagesRoute,
+  servePagesRoute,
+  renderErrorPage,
+  PagesResponse,
+} from "./adapters/nextjs_pages.mjs";
 import { serveEdgeApi } from "./adapters/nextjs_edge.mjs";
 
 // Keep our own references: user code may patch globals after it is loaded.
 const { parse: jsonParse, stringify: jsonStringify } = JSON;
-const BufferAlloc = Buffer.allocUnsafe;
+const BufferAllocSlow = Buffer.allocUnsafeSlow;
 const BufferFrom = Buffer.from;
 const BufferConcat = Buffer.concat;
+const bufferByteLength = Buffer.byteLength;
 
 const HEADER_LEN = 9;
 const KIND_CONTROL = 0;
@@ -39,30 +45,82 @@ const kMeta = Symbol("petrel.meta");
 
 const link = net.connect(ipcPath);
 link.setNoDelay?.(true);
-let corked = false;
+
+// Outgoing frames are copied into one staging buffer and leave in a single write when the tick
+// ends: no per-frame header buffers, one syscall for all the responses a tick produced, and
+// strings from Node's http are encoded straight into it. Payloads too big for the buffer are
+// written as they are, after what is staged.
+const STAGING_SIZE = 64 * 1024;
+let out = BufferAllocSlow(STAGING_SIZE);
+let outLen = 0;
+let flushScheduled = false;
+
+/** Make room for `n` more bytes; false when even an empty buffer is too small. @param {number} n */
+function reserve(n) {
+  if (outLen + n <= out.length) return true;
+  flushFrames();
+  return n <= out.length;
+}
+
+/** @param {number} at @param {number} len @param {number} stream @param {number} kind */
+function putHeader(at, len, stream, kind) {
+  out.writeUInt32LE(len, at);
+  out.writeUInt32LE(stream, at + 4);
+  out[at + 8] = kind;
+}
+
+function scheduleFlush() {
+  if (!flushScheduled) {
+    flushScheduled = true;
+    process.nextTick(flushFrames);
+  }
+}
+
+function flushFrames() {
+  flushScheduled = false;
+  if (outLen === 0) return;
+  link.write(out.subarray(0, outLen));
+  outLen = 0;
+  // When the kernel took the bytes at once nothing refers to the buffer any more; otherwise
+  // the pending write owns it and later frames are staged in a new one.
+  if (link.writableLength !== 0) out = BufferAllocSlow(STAGING_SIZE);
+}
 
 /**
- * Queue one frame on the link. Frames written in the same tick leave in one writev.
+ * Queue one frame on the link.
  * @param {number} kind @param {number} stream @param {Buffer | Uint8Array | null} payload
  */
 function sendFrame(kind, stream, payload) {
   const len = payload ? payload.length : 0;
-  const header = BufferAlloc(HEADER_LEN);
-  header.writeUInt32LE(len, 0);
-  header.writeUInt32LE(stream, 4);
-  header.writeUInt8(kind, 8);
-  if (!corked) {
-    corked = true;
-    link.cork();
-    process.nextTick(uncorkLink);
+  if (reserve(HEADER_LEN + len)) {
+    putHeader(outLen, len, stream, kind);
+    if (len > 0) out.set(/** @type {Uint8Array} */ (payload), outLen + HEADER_LEN);
+    outLen += HEADER_LEN + len;
+    scheduleFlush();
+  } else {
+    // larger than the staging buffer (which `reserve` just flushed): header, then the payload
+    putHeader(0, len, stream, kind);
+    link.write(BufferFrom(out.subarray(0, HEADER_LEN)));
+    link.write(/** @type {Uint8Array} */ (payload));
   }
-  link.write(header);
-  if (len > 0) link.write(payload);
 }
-function uncorkLink() {
-  corked = false;
-  link.uncork();
+
+/**
+ * Queue a DATA frame holding a string, encoded directly into the staging buffer.
+ * @param {number} stream @param {string} text @param {BufferEncoding} encoding
+ */
+function sendText(stream, text, encoding) {
+  const len = bufferByteLength(text, encoding);
+  if (reserve(HEADER_LEN + len)) {
+    putHeader(outLen, len, stream, KIND_DATA);
+    out.write(text, outLen + HEADER_LEN, len, encoding);
+    outLen += HEADER_LEN + len;
+    scheduleFlush();
+  } else {
+    sendFrame(KIND_DATA, stream, BufferFrom(text, encoding));
+  }
 }
+
 /** @param {object} message */
 function sendControl(message) {
   sendFrame(KIND_CONTROL, 0, BufferFrom(jsonStringify(message)));
@@ -72,7 +130,8 @@ function sendControl(message) {
 class VirtualSocket extends Duplex {
   /** @param {number} id */
   constructor(id) {
-    super({ allowHalfOpen: false });
+    // Strings reach _write as they are, to be encoded straight into the staging buffer.
+    super({ allowHalfOpen: false, decodeStrings: false });
     this.id = id;
     this.remoteAddress = "127.0.0.1";
     this.remotePort = 0;
@@ -83,17 +142,25 @@ class VirtualSocket extends Duplex {
     this.closedByHost = false;
   }
   _read() {}
-  /** @param {Buffer} chunk @param {BufferEncoding} _enc @param {(e?: Error | null) => void} cb */
-  _write(chunk, _enc, cb) {
-    if (!this.closedByHost) sendFrame(KIND_DATA, this.id, chunk);
+  /** @param {Buffer | string} chunk @param {BufferEncoding} encoding @param {(e?: Error | null) => void} cb */
+  _write(chunk, encoding, cb) {
+    if (!this.closedByHost) this.#send(chunk, encoding);
     cb();
   }
-  /** @param {Array<{chunk: Buffer}>} chunks @param {(e?: Error | null) => void} cb */
+  /** @param {Array<{chunk: Buffer | string, encoding: BufferEncoding}>} chunks @param {(e?: Error | null) => void} cb */
   _writev(chunks, cb) {
     if (!this.closedByHost) {
-      sendFrame(KIND_DATA, this.id, BufferConcat(chunks.map((c) => c.chunk)));
+      for (const { chunk, encoding } of chunks) this.#send(chunk, encoding);
     }
     cb();
+  }
+  /** @param {Buffer | string} chunk @param {BufferEncoding} encoding */
+  #send(chunk, encoding) {
+    // No empty DATA frames: the host reads one as end-of-stream. (Node's http ends every
+    // response with an empty write.)
+    if (chunk.length === 0) return;
+    if (typeof chunk === "string") sendText(this.id, chunk, encoding);
+    else sendFrame(KIND_DATA, this.id, chunk);
   }
   /** @param {(e?: Error | null) => void} cb */
   _final(cb) {
@@ -130,7 +197,8 @@ let settings = { dev: false, basePath: "", root: "" };
 
 /**
  * @typedef {{ id: number, page: string, module: string, kind: string, config: any }} RouteSpec
- * @typedef {{ spec: RouteSpec, loadModule: () => Promise<any>, log: any, cached: Promise<any> | null }} RouteState
+ * @typedef {{ spec: RouteSpec, loadModule: () => Promise<any>, log: any, cached: Promise<any> | null,
+ *   pages: import("./adapters/nextjs_pages.mjs").PagesRoute | null }} RouteState
  */
 
 /** @param {RouteSpec} spec @returns {RouteState} */
@@ -150,7 +218,19 @@ function routeState(spec) {
       return p;
     },
     log: makeLog(spec.page),
+    pages: null,
   };
+  if (spec.config.runtime !== "edge") {
+    state.pages = preparePagesRoute({
+      page: spec.page,
+      config: spec.config,
+      basePath: settings.basePath,
+      dev: settings.dev,
+      loadModule: state.loadModule,
+      log: state.log,
+      server: server_address,
+    });
+  }
   return state;
 }
 
@@ -173,11 +253,19 @@ function describeError(err) {
   return String(err);
 }
 
-const server = http.createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 });
+const server = http.createServer({
+  keepAliveTimeout: 0,
+  requestTimeout: 0,
+  headersTimeout: 0,
+  ServerResponse: PagesResponse, // a ServerResponse with Next's write guards as methods
+});
 server.keepAliveTimeout = 0;
 server.requestTimeout = 0;
 server.headersTimeout = 0;
 server.timeout = 0;
+
+/** Params of a route without any (shared: the adapter only reads them). */
+const NO_PARAMS = Object.freeze({});
 
 server.on("request", (req, res) => {
   const meta = /** @type {any} */ (req.socket)[kMeta];
@@ -187,18 +275,20 @@ server.on("request", (req, res) => {
     res.end("petrel worker: unknown route");
     return;
   }
-  const spec = route.spec;
-  const serve = spec.config.runtime === "edge" ? serveEdgeApi : servePagesApi;
-  serve(req, res, {
-    page: spec.page,
-    params: meta.p || {},
-    config: spec.config,
-    basePath: settings.basePath,
-    dev: settings.dev,
-    loadModule: route.loadModule,
-    log: route.log,
-    server: server_address,
-  }).catch((err) => {
+  const params = meta.p || NO_PARAMS;
+  const served = route.pages
+    ? servePagesRoute(req, res, route.pages, params)
+    : serveEdgeApi(req, res, {
+        page: route.spec.page,
+        params: meta.p || {},
+        config: route.spec.config,
+        basePath: settings.basePath,
+        dev: settings.dev,
+        loadModule: route.loadModule,
+        log: route.log,
+        server: server_address,
+      });
+  served.catch((err) => {
     route.log.error("petrel worker: adapter failure", err);
     if (!res.headersSent) {
       res.statusCode = 500;
@@ -238,32 +328,33 @@ function onControl(message) {
 
 /** @type {Buffer | null} */
 let pending = null;
-link.on("data", (chunk) => {
-  let buf = pending ? BufferConcat([pending, chunk]) : chunk;
+link.on("data", (/** @type {Buffer} */ chunk) => {
+  const buf = pending ? BufferConcat([pending, chunk]) : chunk;
   let off = 0;
   while (buf.length - off >= HEADER_LEN) {
     const len = buf.readUInt32LE(off);
-    if (buf.length - off - HEADER_LEN < len) break;
-    const stream = buf.readUInt32LE(off + 4);
-    const kind = buf.readUInt8(off + 8);
-    const payload = buf.subarray(off + HEADER_LEN, off + HEADER_LEN + len);
-    off += HEADER_LEN + len;
-    dispatchFrame(kind, stream, payload);
+    const start = off + HEADER_LEN;
+    if (buf.length - start < len) break;
+    dispatchFrame(buf[off + 8], buf.readUInt32LE(off + 4), buf, start, start + len);
+    off = start + len;
   }
   pending = off < buf.length ? buf.subarray(off) : null;
   if (pending && off > 0) pending = BufferFrom(pending); // don't pin the big chunk
 });
 
-/** @param {number} kind @param {number} stream @param {Buffer} payload */
-function dispatchFrame(kind, stream, payload) {
+/**
+ * Handle one frame; its payload is `buf[start, end)`.
+ * @param {number} kind @param {number} stream @param {Buffer} buf @param {number} start @param {number} end
+ */
+function dispatchFrame(kind, stream, buf, start, end) {
   if (kind === KIND_DATA) {
     const vs = streams.get(stream);
-    if (vs) vs.push(payload);
+    if (vs) vs.push(buf.subarray(start, end));
     return;
   }
   if (kind === KIND_META) {
+    const meta = jsonParse(buf.toString("utf8", start, end));
     let vs = streams.get(stream);
-    const meta = jsonParse(payload.toString("utf8"));
     if (!vs) {
       vs = new VirtualSocket(stream);
       streams.set(stream, vs);
@@ -286,7 +377,7 @@ function dispatchFrame(kind, stream, payload) {
     return;
   }
   if (kind === KIND_CONTROL) {
-    onControl(jsonParse(payload.toString("utf8")));
+    onControl(jsonParse(buf.toString("utf8", start, end)));
   }
 }
 

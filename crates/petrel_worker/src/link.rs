@@ -44,20 +44,31 @@ type HeadReply = oneshot::Sender<HeadResult>;
 /// A started exchange: its stream id, where its response head arrives, and its abort guard.
 pub(crate) type Exchange = (u32, oneshot::Receiver<HeadResult>, StreamGuard);
 
-/// Per-stream state kept by the reader task.
+/// Per-stream state kept by the reader task. `token` identifies the exchange: a stream id is
+/// reused by later exchanges, and an abort must only ever hit its own.
 enum StreamState {
     AwaitHead {
+        token: u64,
         buf: BytesMut,
         head_request: bool,
         reusable: bool,
         reply: HeadReply,
     },
     Body {
+        token: u64,
         buf: BytesMut,
         decoder: BodyDecoder,
         reusable: bool,
         tx: mpsc::UnboundedSender<io::Result<Bytes>>,
     },
+}
+
+impl StreamState {
+    fn token(&self) -> u64 {
+        match self {
+            StreamState::AwaitHead { token, .. } | StreamState::Body { token, .. } => *token,
+        }
+    }
 }
 
 /// Shared state of one link.
@@ -68,6 +79,7 @@ pub(crate) struct Link {
     pongs: Mutex<HashMap<u64, oneshot::Sender<()>>>,
     next_stream: AtomicU32,
     next_ping: AtomicU64,
+    next_token: AtomicU64,
     closed: AtomicBool,
 }
 
@@ -86,6 +98,7 @@ impl Link {
             pongs: Mutex::new(HashMap::new()),
             next_stream: AtomicU32::new(1),
             next_ping: AtomicU64::new(1),
+            next_token: AtomicU64::new(1),
             closed: AtomicBool::new(false),
         });
         let (read_half, write_half) = stream.into_split();
@@ -135,6 +148,7 @@ impl Link {
             .pop()
             .unwrap_or_else(|| self.next_stream.fetch_add(1, Ordering::Relaxed));
         let (reply, rx) = oneshot::channel();
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
         {
             let mut streams = self.streams.lock().expect("streams lock");
             if self.is_closed() {
@@ -143,6 +157,7 @@ impl Link {
             streams.insert(
                 stream,
                 StreamState::AwaitHead {
+                    token,
                     buf: BytesMut::new(),
                     head_request,
                     reusable,
@@ -153,6 +168,7 @@ impl Link {
         let guard = StreamGuard {
             link: self.clone(),
             stream,
+            token,
         };
         Ok((stream, rx, guard))
     }
@@ -241,6 +257,7 @@ impl Link {
     ) -> Result<Option<StreamState>, ()> {
         match state {
             StreamState::AwaitHead {
+                token,
                 mut buf,
                 head_request,
                 reusable,
@@ -253,6 +270,7 @@ impl Link {
                     Ok(Some(head)) => head,
                     Ok(None) => {
                         return Ok(Some(StreamState::AwaitHead {
+                            token,
                             buf,
                             head_request,
                             reusable,
@@ -299,6 +317,7 @@ impl Link {
                     return Err(());
                 }
                 Ok(Some(StreamState::Body {
+                    token,
                     buf,
                     decoder,
                     reusable,
@@ -306,6 +325,7 @@ impl Link {
                 }))
             }
             StreamState::Body {
+                token,
                 mut buf,
                 mut decoder,
                 reusable,
@@ -342,6 +362,7 @@ impl Link {
                     return Ok(None);
                 }
                 Ok(Some(StreamState::Body {
+                    token,
                     buf,
                     decoder,
                     reusable,
@@ -370,14 +391,19 @@ impl Link {
 pub(crate) struct StreamGuard {
     link: Arc<Link>,
     stream: u32,
+    token: u64,
 }
 
 impl Drop for StreamGuard {
     fn drop(&mut self) {
-        // Under the streams lock: if the reader completed the exchange, the state is gone
-        // and the id may already serve another request, so nothing must be sent.
+        // Under the streams lock, and only for this exchange: once the reader completed it,
+        // the id may already carry another exchange, which must not be touched.
         let mut streams = self.link.streams.lock().expect("streams lock");
-        if streams.remove(&self.stream).is_some() {
+        if streams
+            .get(&self.stream)
+            .is_some_and(|state| state.token() == self.token)
+        {
+            streams.remove(&self.stream);
             let _ = self.link.send(FrameKind::End, self.stream, Bytes::new());
         }
     }

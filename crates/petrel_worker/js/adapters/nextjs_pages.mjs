@@ -8,6 +8,11 @@
  *
  * Helpers live in ./nextjs_pages/ by concern: request shaping, body parsing, response helpers,
  * error pages, byte sizes.
+ *
+ * This runs for every request, so it is kept lean: what depends only on the route is worked out
+ * once (`preparePagesRoute`), the write guards are methods of the server's `PagesResponse` class
+ * instead of per-request wrappers, and `req.cookies` uses one shared accessor pair (per-request
+ * accessor closures gave every request its own hidden class, which cost more than all the rest).
  */
 import { parseBody, BodyError } from "./nextjs_pages/body.mjs";
 import {
@@ -17,14 +22,18 @@ import {
   paramNames,
   rebuildUrl,
   addForwardedHeaders,
-  parseCookies,
-  defineLazy,
+  defineLazyCookies,
 } from "./nextjs_pages/request.mjs";
-import { guardResponse, installResponseHelpers, responseLimitMessage } from "./nextjs_pages/response.mjs";
+import {
+  PagesResponse,
+  guardResponse,
+  installResponseHelpers,
+  responseLimitMessage,
+} from "./nextjs_pages/response.mjs";
 import { renderErrorPage, sendErrorPage, sendPlainError } from "./nextjs_pages/error_page.mjs";
 import { parseByteSize } from "./nextjs_pages/sizes.mjs";
 
-export { renderErrorPage };
+export { renderErrorPage, PagesResponse };
 
 // Saved before any user module loads: handlers may replace globals.
 const WebResponse = globalThis.Response;
@@ -61,6 +70,48 @@ const RETURNED_RESPONSE =
  */
 
 /**
+ * Everything about a route that does not change between its requests, worked out once.
+ * @typedef {object} PagesRoute
+ * @property {string} page
+ * @property {PagesConfig} config
+ * @property {number | null} bodyLimit `config.sizeLimit` in bytes
+ * @property {Set<string>} paramNames dynamic segment names of the pattern
+ * @property {string} basePath
+ * @property {boolean} dev
+ * @property {PagesLog} log
+ * @property {{ host: string, port: number }} server
+ * @property {() => Promise<any>} loadModule
+ * @property {any} module the module once it loaded (Node caches it; only failures are retried)
+ * @property {import('./nextjs_pages/response.mjs').ResponseGuard} guard
+ */
+
+/**
+ * Prepare a route for `servePagesRoute` (the worker does this once per route and init).
+ * @param {Omit<PagesContext, "params">} ctx
+ * @returns {PagesRoute}
+ */
+export function preparePagesRoute(ctx) {
+  const { page, log } = ctx;
+  const config = normaliseConfig(ctx.config);
+  return {
+    page,
+    config,
+    bodyLimit: parseByteSize(config.sizeLimit),
+    paramNames: paramNames(page, {}),
+    basePath: ctx.basePath ?? "",
+    dev: ctx.dev,
+    log,
+    server: ctx.server,
+    loadModule: ctx.loadModule,
+    module: undefined,
+    guard: {
+      limit: responseLimitBytes(config.responseLimit),
+      onLimit: (bytes, url) => log.warn(responseLimitMessage(url, bytes)),
+    },
+  };
+}
+
+/**
  * Serve one request with a Pages API route.
  * @param {import('node:http').IncomingMessage} req genuine; `req.url` is the raw request target
  * @param {import('node:http').ServerResponse} res
@@ -69,34 +120,41 @@ const RETURNED_RESPONSE =
  *   for handler or body errors; those are answered and logged here)
  */
 export async function servePagesApi(req, res, ctx) {
-  const { page, dev, log } = ctx;
-  const config = normaliseConfig(ctx.config);
-  const params = ctx.params ?? {};
+  return servePagesRoute(req, res, preparePagesRoute(ctx), ctx.params ?? {});
+}
+
+/**
+ * `servePagesApi` for a prepared route.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {PagesRoute} route
+ * @param {Record<string, string | string[]>} params decoded route params in path order
+ * @returns {Promise<void>}
+ */
+export async function servePagesRoute(req, res, route, params) {
+  const { page, dev, log, config } = route;
   const anyReq = /** @type {any} */ (req);
 
   // Request shaping (before anything can fail, so log lines show the rewritten URL).
   const { pathname, search } = splitTarget(req.url ?? "/");
   const query = mergeParams(parseQuery(search), params);
-  req.url = rebuildUrl(pathname, search, ctx.basePath ?? "", paramNames(page, params));
-  addForwardedHeaders(req, ctx.server);
+  const drop = search === "" ? route.paramNames : withParamKeys(route.paramNames, params);
+  req.url = rebuildUrl(pathname, search, route.basePath, drop);
+  addForwardedHeaders(req, route.server);
   anyReq.query = query;
-  defineLazy(req, "cookies", () => parseCookies(req.headers.cookie));
+  defineLazyCookies(req);
   // Preview/draft mode are not supported: report them off, as Next does without its cookies.
   anyReq.previewData = false;
   anyReq.preview = false;
   anyReq.draftMode = false;
 
-  const limit = responseLimitBytes(config.responseLimit);
-  guardResponse(res, {
-    limit,
-    onLimit: (bytes) => log.warn(responseLimitMessage(req.url, bytes)),
-  });
+  guardResponse(res, route.guard);
   installResponseHelpers(req, res, { dev, log });
 
   /** @type {Function} */
   let handler;
   try {
-    handler = resolveHandler(await ctx.loadModule(), page);
+    handler = resolveHandler(route.module ?? (await loadModule(route)), page);
   } catch (err) {
     // Import failures and a missing default export: Next's HTML 500 page, on every request.
     log.error("", err);
@@ -108,7 +166,7 @@ export async function servePagesApi(req, res, ctx) {
   if (dev) res.once("pipe", () => (piped = true));
 
   try {
-    if (config.bodyParser && !anyReq.body) anyReq.body = await parseBody(req, config.sizeLimit);
+    if (config.bodyParser && !anyReq.body) anyReq.body = await parseBody(req, route.bodyLimit, config.sizeLimit);
     watchPipedStreams(res, log);
     const result = await handler(req, res);
     // Deliberate difference: Next (start) never answers when a Node-runtime handler returns a
@@ -137,6 +195,29 @@ export async function servePagesApi(req, res, ctx) {
     if (dev && !res.headersSent) sendErrorPage(res, 500, ISE, true);
     else sendPlainError(res, 500, ISE);
   }
+}
+
+/** @param {PagesRoute} route */
+async function loadModule(route) {
+  const mod = await route.loadModule();
+  route.module = mod;
+  return mod;
+}
+
+/**
+ * The names to drop from the rebuilt query: the pattern's, plus any param the host matched
+ * that the pattern does not name (none, normally).
+ * @param {Set<string>} names @param {Record<string, unknown>} params
+ */
+function withParamKeys(names, params) {
+  let out = names;
+  for (const key in params) {
+    if (!out.has(key)) {
+      if (out === names) out = new Set(names);
+      out.add(key);
+    }
+  }
+  return out;
 }
 
 /**

@@ -31,6 +31,8 @@ before(async () => {
         res.json({ bytes: b.length, body: req.body === undefined ? "<undefined>" : req.body, head: b.subarray(0, 20).toString() });
       },
     },
+    "/api/state": (/** @type {any} */ req, /** @type {any} */ res) =>
+      res.json({ body: req.body, ended: req.readableEnded, complete: req.complete }),
     "/api/limited": {
       config: { sizeLimit: "100b" },
       handler: (/** @type {any} */ req, /** @type {any} */ res) => res.json({ got: req.body }),
@@ -168,6 +170,35 @@ describe("content types (cases 39-55)", () => {
     const r = await srv.request({ path: "/api/echo" });
     assert.equal(r.text, echoed(`""`, "GET"));
     assert.equal(r.headers["content-length"], "84");
+  });
+
+  test("no body bytes: value from the headers alone; the handler still sees the stream consumed", async () => {
+    const state = (/** @type {string} */ method, /** @type {Record<string, string>} */ headers) =>
+      srv.request({ method, path: "/api/state", headers }).then((r) => r.json);
+    assert.deepEqual(await state("GET", {}), { body: "", ended: true, complete: true });
+    assert.deepEqual(await state("DELETE", { "Content-Type": "application/json", "Content-Length": "0" }), {
+      body: {},
+      ended: true,
+      complete: true,
+    });
+    assert.deepEqual(await state("PUT", { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "0" }), {
+      body: {},
+      ended: true,
+      complete: true,
+    });
+    const bogus = await srv.request({ path: "/api/state", headers: { "Content-Type": "text/plain; charset=bogus" } });
+    assert.equal(bogus.status, 400);
+    assert.equal(bogus.text, "Invalid body");
+  });
+
+  test("bodiless requests back to back on one keep-alive connection", async () => {
+    const raw = await srv.raw(
+      "GET /api/echo HTTP/1.1\r\nHost: h\r\n\r\n" +
+        "GET /api/echo?n=2 HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n" +
+        "GET /api/echo?n=3 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(raw.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, 3);
+    assert.match(raw, /"query":\{"n":"3"\}/);
   });
 
   test("case 55: GET with a JSON body is parsed", async () => {

@@ -1,13 +1,14 @@
 // @ts-check
 /**
- * Test harness for the Pages API adapter: a real `http.Server` on 127.0.0.1:0 whose request
- * handler plays the host's part (route matching, percent-decoding params, building the context)
- * and calls `servePagesApi`, plus clients that expose exact status text, headers and bytes.
+ * Test harness for the Pages API adapter: a real `http.Server` on 127.0.0.1:0 (with the worker's
+ * `PagesResponse` class) whose request handler plays the host's part (route matching,
+ * percent-decoding params, building the context) and calls `servePagesApi`, plus clients that
+ * expose exact status text, headers and bytes.
  * (Node 20's test runner also runs this file as a test file; it registers no tests.)
  */
 import http from "node:http";
 import net from "node:net";
-import { servePagesApi } from "../adapters/nextjs_pages.mjs";
+import { servePagesApi, PagesResponse } from "../adapters/nextjs_pages.mjs";
 
 /**
  * @typedef {object} RouteSpec
@@ -75,7 +76,8 @@ export async function startPages(routes, options = {}) {
     info: (message) => logs.push({ level: "info", message }),
   };
 
-  const server = http.createServer((req, res) => {
+  // The worker's server class, so responses take the same path as in the worker.
+  const server = http.createServer({ ServerResponse: PagesResponse }, (req, res) => {
     const raw = /** @type {string} */ (req.url);
     let path = raw.split("?")[0];
     if (basePath) path = path.slice(basePath.length);

@@ -7,7 +7,6 @@
  * Node built-ins only.
  */
 import querystring from "node:querystring";
-import { parseByteSize } from "./sizes.mjs";
 
 const { parse: jsonParse } = JSON;
 const { concat: bufferConcat, from: bufferFrom, alloc: bufferAlloc } = Buffer;
@@ -63,19 +62,20 @@ export function parseMediaType(header) {
  * @returns {((bytes: Buffer) => string) | null}
  */
 function decoderFor(label) {
+  if (label === "utf-8") return decodeUtf8; // the default
   const key = label.toLowerCase().replace(/[^0-9a-z]/g, "");
   switch (key) {
     case "utf8":
     case "unicode11utf8":
-      return textDecoder("utf-8");
+      return decodeUtf8;
     case "latin1":
     case "iso88591":
     case "binary":
     case "l1":
-      return (bytes) => bytes.toString("latin1");
+      return decodeLatin1;
     case "ascii":
     case "usascii":
-      return (bytes) => bytes.toString("ascii");
+      return decodeAscii;
     case "windows1252":
     case "cp1252":
     case "xcp1252":
@@ -83,7 +83,7 @@ function decoderFor(label) {
     case "ucs2":
     case "utf16le":
     case "utf16":
-      return textDecoder("utf-16le");
+      return decodeUtf16le;
     default:
       return textDecoder(label.trim());
   }
@@ -100,6 +100,14 @@ const CP1252_HIGH =
 function decodeWindows1252(bytes) {
   return bytes.toString("latin1").replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
 }
+
+/** @param {Buffer} bytes */
+const decodeLatin1 = (bytes) => bytes.toString("latin1");
+/** @param {Buffer} bytes */
+const decodeAscii = (bytes) => bytes.toString("ascii");
+// Decoding without `stream: true` keeps no state, so one decoder serves every request.
+const decodeUtf8 = /** @type {(bytes: Buffer) => string} */ (textDecoder("utf-8"));
+const decodeUtf16le = /** @type {(bytes: Buffer) => string} */ (textDecoder("utf-16le"));
 
 /** @param {string} label @returns {((bytes: Buffer) => string) | null} */
 function textDecoder(label) {
@@ -168,26 +176,73 @@ function readAll(req, limit, limitText) {
 }
 
 /**
- * Parse the request body the way Next's default body parser does.
+ * Whether the request carries body bytes. An HTTP/1.1 request without Content-Length and
+ * Transfer-Encoding has no body (RFC 9112 §6.3), and neither has one with Content-Length 0.
+ * @param {import('node:http').IncomingHttpHeaders} headers
+ */
+function hasBody(headers) {
+  if (headers["transfer-encoding"] !== undefined) return true;
+  const length = headers["content-length"];
+  return length !== undefined && length !== "0";
+}
+
+/**
+ * Resolve with `value` once a request without body bytes has ended, so the handler sees the
+ * stream consumed as after Next's parser; a request closed first fails like `readAll`. Cheaper
+ * than `readAll`, which most requests (GET, HEAD, DELETE…) would otherwise go through.
+ * @param {import('node:http').IncomingMessage} req @param {unknown} value
+ * @returns {Promise<unknown>}
+ */
+function drain(req, value) {
+  if (req.readableEnded) return Promise.resolve(value);
+  return new Promise((resolve, reject) => {
+    const onEnd = () => {
+      req.off("close", onClose);
+      resolve(value);
+    };
+    const onClose = () => {
+      req.off("end", onEnd);
+      reject(new BodyError(400, "Invalid body"));
+    };
+    req.on("end", onEnd);
+    req.on("close", onClose);
+    req.resume();
+  });
+}
+
+/**
+ * Parse the request body the way Next's default body parser does. (Not an `async` function:
+ * handing `drain`'s promise through one would cost extra ticks on every request.)
  * @param {import('node:http').IncomingMessage} req
- * @param {string | number} sizeLimit configured limit (`bytes` string or number)
+ * @param {number | null} limit size limit in bytes (null: none)
+ * @param {string | number} limitText the configured limit, echoed in the 413 message
  * @returns {Promise<unknown>} parsed JSON, a form object, or the body text
  */
-export async function parseBody(req, sizeLimit) {
+export function parseBody(req, limit, limitText) {
+  const headers = req.headers;
+  const contentType = headers["content-type"];
+  if (!contentType && !hasBody(headers)) return drain(req, ""); // text/plain, nothing to decode
   let media;
   try {
-    media = parseMediaType(req.headers["content-type"] || "text/plain");
+    media = parseMediaType(contentType || "text/plain");
   } catch {
     media = { type: "text/plain", params: Object.create(null) };
   }
   const decode = decoderFor(media.params.charset || "utf-8");
   if (!decode) {
     req.resume(); // not read: discard it
-    throw new BodyError(400, "Invalid body");
+    return Promise.reject(new BodyError(400, "Invalid body"));
   }
-  const bytes = await readAll(req, parseByteSize(sizeLimit), sizeLimit);
-  const text = decode(bytes);
-  if (media.type === "application/json" || media.type === "application/ld+json") {
+  if (!hasBody(headers)) return drain(req, interpret(media.type, ""));
+  return readAll(req, limit, limitText).then((bytes) => interpret(media.type, decode(bytes)));
+}
+
+/**
+ * The parsed value of a decoded body for its media type.
+ * @param {string} type @param {string} text
+ */
+function interpret(type, text) {
+  if (type === "application/json" || type === "application/ld+json") {
     if (text.length === 0) return {};
     try {
       return jsonParse(text);
@@ -195,6 +250,6 @@ export async function parseBody(req, sizeLimit) {
       throw new BodyError(400, "Invalid JSON");
     }
   }
-  if (media.type === "application/x-www-form-urlencoded") return querystring.parse(text);
+  if (type === "application/x-www-form-urlencoded") return querystring.parse(text);
   return text;
 }

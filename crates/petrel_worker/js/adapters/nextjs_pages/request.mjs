@@ -58,6 +58,7 @@ export function splitTarget(target) {
 export function parseQuery(search) {
   /** @type {Query} */
   const out = {};
+  if (search === "") return out;
   // The added "?" is stripped by URLSearchParams, so a query that itself starts with "?" keeps it.
   for (const [key, value] of new URLSearchParams("?" + search)) {
     if (!hasOwn.call(out, key)) {
@@ -109,6 +110,7 @@ export function rebuildUrl(pathname, search, basePath, drop) {
   if (basePath && (path === basePath || path.startsWith(basePath + "/"))) {
     path = path.slice(basePath.length) || "/";
   }
+  if (search === "") return path;
   const sp = new URLSearchParams("?" + search);
   for (const name of drop) sp.delete(name);
   const qs = sp.toString();
@@ -167,23 +169,34 @@ export function parseCookies(header) {
   return out;
 }
 
+/** @param {object} obj @param {string} key @param {unknown} value */
+function settle(obj, key, value) {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+// One accessor pair for every request: per-request getter closures would give each request its
+// own hidden class (slow property access everywhere in Node's http code afterwards).
+const lazyCookies = {
+  configurable: true,
+  enumerable: true,
+  /** @this {import('node:http').IncomingMessage} */
+  get() {
+    const value = parseCookies(this.headers.cookie);
+    settle(this, "cookies", value);
+    return value;
+  },
+  /** @this {import('node:http').IncomingMessage} @param {unknown} value */
+  set(value) {
+    settle(this, "cookies", value);
+  },
+};
+
 /**
- * A property computed on first read and replaceable by assignment, the way Next exposes
- * `req.cookies` (parsing is skipped for handlers that never look).
- * @param {object} obj @param {string} key @param {() => unknown} compute
+ * `req.cookies` the way Next exposes it: an own accessor that parses the Cookie header on first
+ * read (handlers that never look pay nothing) and then turns into a plain data property, as an
+ * assignment does.
+ * @param {import('node:http').IncomingMessage} req
  */
-export function defineLazy(obj, key, compute) {
-  /** @param {unknown} value */
-  const settle = (value) =>
-    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(obj, key, {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = compute();
-      settle(value);
-      return value;
-    },
-    set: settle,
-  });
+export function defineLazyCookies(req) {
+  Object.defineProperty(req, "cookies", lazyCookies);
 }

@@ -5,6 +5,7 @@
  * Content-Type, the ETag text, when a 304 is sent — so the branches follow the recorded cases
  * one by one instead of being "simplified".
  */
+import { ServerResponse } from "node:http";
 import { Stream } from "node:stream";
 import { formatByteSize } from "./sizes.mjs";
 
@@ -99,43 +100,81 @@ function chunkBytes(chunk) {
 }
 
 /**
- * Wrap `write`/`end`/`setHeader` the way Next's server stack behaves around a handler:
- * `setHeader` after the head went out is ignored (no ERR_HTTP_HEADERS_SENT), writes and ends
- * after the response ended are ignored silently (Node would emit an unhandled `error`), `end`
- * without a Content-Length is chunked, and the bytes passed to write/end are counted for the
- * response-size warning.
- * @param {import('node:http').ServerResponse} res
- * @param {{ limit: number | null, onLimit: (limit: number) => void }} opts
+ * @typedef {object} ResponseGuard
+ * @property {number | null} limit response-size warning threshold in bytes, null when disabled
+ * @property {(limit: number, url: string | undefined) => void} onLimit
  */
-export function guardResponse(res, { limit, onLimit }) {
-  const setHeader = res.setHeader;
-  const write = res.write;
-  const end = res.end;
-  let sent = 0;
-  let warned = false;
-  /** @type {any} */ (res).setHeader = function guardedSetHeader(/** @type {any[]} */ ...args) {
-    if (res.headersSent) return res;
-    return Reflect.apply(setHeader, res, args);
-  };
-  /** @type {any} */ (res).write = function guardedWrite(/** @type {any[]} */ ...args) {
-    if (res.writableEnded) return false;
-    if (limit !== null) sent += chunkBytes(args[0]);
-    return Reflect.apply(write, res, args);
-  };
-  /** @type {any} */ (res).end = function guardedEnd(/** @type {any[]} */ ...args) {
-    if (res.writableEnded) return res;
-    if (limit !== null) {
-      sent += chunkBytes(args[0]);
-      if (!warned && sent >= limit) {
-        warned = true;
-        onLimit(limit);
-      }
+
+const kGuard = Symbol("petrel.responseGuard");
+const kSent = Symbol("petrel.sentBytes");
+const kWarned = Symbol("petrel.sizeWarned");
+
+/**
+ * The `res` class of the worker's server. Next's server stack puts guards around a handler's
+ * `write`/`end`/`setHeader`; Petrel keeps them here as methods instead of wrapping every
+ * response in fresh closures. Responses start unguarded (plain `ServerResponse` behaviour, e.g.
+ * for edge routes) and `guardResponse` switches one on.
+ */
+export class PagesResponse extends ServerResponse {
+  /** @param {import('node:http').IncomingMessage} req @param {any} [options] */
+  constructor(req, options) {
+    super(req, options);
+    /** @type {ResponseGuard | null} */
+    this[kGuard] = null;
+    this[kSent] = 0; // bytes passed to write/end, for the size warning
+    this[kWarned] = false;
+  }
+
+  /** After the head went out, `setHeader` is ignored instead of throwing ERR_HTTP_HEADERS_SENT. */
+  setHeader(/** @type {string} */ name, /** @type {any} */ value) {
+    if (this[kGuard] && this.headersSent) return this;
+    return super.setHeader(name, value);
+  }
+
+  /** Writes after the end are ignored (Node would emit an unhandled `error`); bytes are counted. */
+  write(/** @type {any} */ chunk, /** @type {any} */ encoding, /** @type {any} */ callback) {
+    const guard = this[kGuard];
+    if (guard) {
+      if (this.writableEnded) return false;
+      if (guard.limit !== null) this[kSent] += chunkBytes(chunk);
     }
-    // Next's compression layer writes the head before ending, so a body given to end() without
-    // an explicit Content-Length goes out chunked (reference §4.4); plain Node would add one.
-    if (!res.headersSent && res.getHeader("Content-Length") === undefined) res.flushHeaders();
-    return Reflect.apply(end, res, args);
-  };
+    return super.write(chunk, encoding, callback);
+  }
+
+  /**
+   * A second `end` is ignored; the size warning fires once the limit is reached. Next's
+   * compression layer writes the head before ending, so a body given to `end()` without an
+   * explicit Content-Length goes out chunked (reference §4.4); plain Node would add one.
+   */
+  end(/** @type {any} */ chunk, /** @type {any} */ encoding, /** @type {any} */ callback) {
+    const guard = this[kGuard];
+    if (guard) {
+      if (this.writableEnded) return this;
+      if (guard.limit !== null) {
+        this[kSent] += chunkBytes(chunk);
+        if (!this[kWarned] && this[kSent] >= guard.limit) {
+          this[kWarned] = true;
+          guard.onLimit(guard.limit, this.req?.url);
+        }
+      }
+      if (!this.headersSent && this.getHeader("Content-Length") === undefined) this.flushHeaders();
+    }
+    return super.end(chunk, encoding, callback);
+  }
+}
+
+/**
+ * Turn on Next's write guards for `res` (see `PagesResponse`). A response from a server that was
+ * not created with `PagesResponse` (tests, embedders) is given its prototype first.
+ * @param {import('node:http').ServerResponse} res
+ * @param {ResponseGuard} guard shared by all responses of a route
+ */
+export function guardResponse(res, guard) {
+  if (!(res instanceof PagesResponse)) Object.setPrototypeOf(res, PagesResponse.prototype);
+  const guarded = /** @type {PagesResponse} */ (res);
+  guarded[kSent] = 0;
+  guarded[kWarned] = false;
+  guarded[kGuard] = guard;
 }
 
 /**
