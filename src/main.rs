@@ -7,6 +7,11 @@ mod output;
 
 use clap::{Parser, Subcommand};
 
+// The host allocates small buffers per request (headers, frames); mimalloc does this with a
+// fraction of glibc malloc's cost (bench/spine.py profile: malloc/free were 15% of host CPU).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Petrel runs your Next.js API routes, locally and self-hosted.
 #[derive(Debug, Parser)]
 #[command(name = "petrel", version, about, long_about = None)]
@@ -27,19 +32,22 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     output::init_logging(cli.json);
-    // `PETREL_THREADS` sets the number of runtime threads; 1 runs the host on one thread
-    // (no cross-thread wake-ups), which the benchmark in bench/ compares.
+    // The host's own work per request is small next to the Node handler's, and wake-ups
+    // across threads cost more than they save on few cores: one runtime thread per four
+    // cores (at least one; one means a single-threaded runtime, no cross-thread wake-ups).
+    // Measured on 2 cores: 1 thread gave 74k rps vs 62-71k with 2 (bench/spine.py setup).
+    // `PETREL_THREADS` overrides it.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads: usize = std::env::var("PETREL_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+        .filter(|&n| n > 0)
+        .unwrap_or((cores / 4).max(1));
     let mut builder = if threads == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
         let mut b = tokio::runtime::Builder::new_multi_thread();
-        if threads > 1 {
-            b.worker_threads(threads);
-        }
+        b.worker_threads(threads);
         b
     };
     let runtime = match builder.enable_all().build() {
