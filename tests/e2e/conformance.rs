@@ -1,13 +1,14 @@
-//! Differential conformance against the real Next.js: replays every case of
-//! `tests/conformance/nextjs_pages/cases.json` against Petrel serving the same fixture project
-//! and compares with `golden.json`, which `record.sh` recorded from `next start` (never edited by
-//! hand). The comparison is the one of `tests/conformance/tools/http-diff compare`: status (and
-//! status text when checked), each checked header as its joined value (volatile headers never),
-//! the body as JSON when the golden body is JSON, else its SHA-256.
+//! Differential conformance against the real Next.js: for every suite folder
+//! `tests/conformance/nextjs_*/`, replays each case of its `cases.json` against Petrel serving
+//! the suite's fixture `project/` and compares with its `golden.json`, which
+//! `tests/conformance/record.sh` recorded from `next start` (never edited by hand). The
+//! comparison is the one of `tests/conformance/tools/http-diff compare`: status (and status text
+//! when checked), each checked header as its joined value (volatile headers never), the body as
+//! JSON when the golden body is JSON, else its SHA-256.
 //!
-//! Cases Petrel knowingly answers differently are listed with a reason in
+//! Cases Petrel knowingly answers differently are listed with a reason in the suite's
 //! `expected_failures.txt`; a listed case that passes fails the test too, so the list only
-//! shrinks.
+//! shrinks. One `#[test]` per suite; `every_suite_folder_has_a_test` keeps the list complete.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -25,17 +26,51 @@ const VOLATILE: &[&str] = &["date", "etag", "keep-alive"];
 const NOT_HEADERS: &[&str] = &["status", "reason", "body"];
 /// Methods for which Python's `http.client` sends `Content-Length: 0` without a body.
 const METHODS_EXPECTING_BODY: &[&str] = &["PATCH", "POST", "PUT"];
+/// Every suite folder under `tests/conformance/`, each run by the test of the same name.
+const SUITES: &[&str] = &["nextjs_config", "nextjs_env", "nextjs_pages"];
 
-fn suite_dir() -> PathBuf {
-    repo_root()
-        .join("tests")
-        .join("conformance")
-        .join("nextjs_pages")
+fn conformance_dir() -> PathBuf {
+    repo_root().join("tests").join("conformance")
+}
+
+/// Fixture a: the Pages API routes of the reference (§9.2 cases 1-99).
+#[test]
+fn nextjs_pages_conformance() {
+    run_suite("nextjs_pages");
+}
+
+/// The `.env*` files of case 100, read by `next start` (no variable set in the environment).
+#[test]
+fn nextjs_env_conformance() {
+    run_suite("nextjs_env");
+}
+
+/// Fixture c: `basePath`, `trailingSlash`, `pageExtensions` in `next.config.js` (cases 102-107).
+#[test]
+fn nextjs_config_conformance() {
+    run_suite("nextjs_config");
 }
 
 #[test]
-fn nextjs_pages_conformance() {
-    let dir = suite_dir();
+fn every_suite_folder_has_a_test() {
+    let mut found: Vec<String> = std::fs::read_dir(conformance_dir())
+        .expect("tests/conformance exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with("nextjs_"))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found, SUITES,
+        "tests/conformance/nextjs_*/ folders and SUITES in tests/e2e/conformance.rs differ: \
+         add a #[test] calling run_suite for each suite folder"
+    );
+}
+
+/// Replays one suite against Petrel and enforces its `expected_failures.txt` both ways.
+fn run_suite(suite: &str) {
+    let dir = conformance_dir().join(suite);
     let cases = read_json(&dir.join("cases.json"));
     let golden = read_json(&dir.join("golden.json"));
     let expected = read_expected_failures(&dir.join("expected_failures.txt"));
@@ -44,23 +79,36 @@ fn nextjs_pages_conformance() {
         .get("_meta")
         .and_then(|m| m.get("next"))
         .and_then(Value::as_str)
-        .expect("golden.json has no _meta.next: re-record it with record.sh");
+        .expect("golden.json has no _meta.next: re-record it with tests/conformance/record.sh");
 
     let names: Vec<&str> = cases.iter().map(|c| str_field(c, "name")).collect();
     for name in expected.keys() {
         assert!(
             names.contains(&name.as_str()),
-            "expected_failures.txt lists {name}, which is not a case in cases.json"
+            "{suite}/expected_failures.txt lists {name}, which is not a case in cases.json"
         );
     }
 
-    let server = Server::start(&dir.join("project"), &["--workers", "1"]);
+    // record.sh starts `next build`/`next start` without the variables the fixture's .env*
+    // files set; Petrel inherits this process's environment, so it must not have them either.
+    let project = dir.join("project");
+    let inherited: Vec<String> = dotenv_keys(&project)
+        .into_iter()
+        .filter(|k| std::env::var_os(k).is_some())
+        .collect();
+    assert!(
+        inherited.is_empty(),
+        "{suite}: {inherited:?} set in the environment of the test run, but the golden was \
+         recorded without them (the project's .env* files decide): unset them"
+    );
+
+    let server = Server::start(&project, &["--workers", "1"]);
     let mut failures: Vec<(String, Vec<String>)> = Vec::new();
     let mut passed = 0;
     for case in cases {
         let name = str_field(case, "name");
         let want = golden.get(name).unwrap_or_else(|| {
-            panic!("golden.json has no entry for {name}: re-record with record.sh")
+            panic!("{suite}/golden.json has no entry for {name}: re-record with tests/conformance/record.sh {suite}")
         });
         let diffs = match send(&server.addr, case) {
             Ok(got) => differences(case, want, &got),
@@ -82,7 +130,7 @@ fn nextjs_pages_conformance() {
     for name in expected.keys() {
         if !failures.iter().any(|(n, _)| n == name) {
             problems.push(format!(
-                "PASS {name}: it now matches Next.js; remove it from expected_failures.txt"
+                "PASS {name}: it now matches Next.js; remove it from {suite}/expected_failures.txt"
             ));
         }
     }
@@ -96,15 +144,49 @@ fn nextjs_pages_conformance() {
         .filter(|(n, _)| expected.contains_key(n))
         .count();
     println!(
-        "conformance nextjs_pages: {passed} passed, {expected_failing} expected failures (golden: Next.js {platform})"
+        "conformance {suite}: {passed} passed, {expected_failing} expected failures (golden: Next.js {platform})"
     );
     assert!(
         problems.is_empty(),
-        "conformance nextjs_pages against Next.js {platform}: {} problem(s)\n{}\n\npetrel output:\n{}",
+        "conformance {suite} against Next.js {platform}: {} problem(s)\n{}\n\npetrel output:\n{}",
         problems.len(),
         problems.join("\n"),
         server.logs()
     );
+}
+
+/// The variable names assigned in the project's `.env*` files (`KEY=…` or `export KEY=…`).
+fn dotenv_keys(project: &Path) -> Vec<String> {
+    let mut keys = Vec::new();
+    let Ok(entries) = std::fs::read_dir(project) else {
+        return keys;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let is_env = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n == ".env" || n.starts_with(".env."));
+        if !is_env {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.trim_start();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            if let Some((key, _)) = line.split_once('=') {
+                let key = key.trim();
+                let ident = !key.is_empty()
+                    && !key.starts_with(|c: char| c.is_ascii_digit())
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if ident && !keys.iter().any(|k| k == key) {
+                    keys.push(key.to_string());
+                }
+            }
+        }
+    }
+    keys
 }
 
 fn read_json(path: &Path) -> Value {
@@ -123,21 +205,20 @@ fn read_expected_failures(path: &Path) -> BTreeMap<String, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (name, reason) = line.split_once('#').unwrap_or_else(|| {
-            panic!(
-                "expected_failures.txt:{}: `{line}` has no `# reason`",
-                i + 1
-            )
-        });
+        let (name, reason) = line
+            .split_once('#')
+            .unwrap_or_else(|| panic!("{}:{}: `{line}` has no `# reason`", path.display(), i + 1));
         let (name, reason) = (name.trim(), reason.trim());
         assert!(
             !name.is_empty() && !reason.is_empty(),
-            "expected_failures.txt:{}: needs `case-name  # reason`",
+            "{}:{}: needs `case-name  # reason`",
+            path.display(),
             i + 1
         );
         assert!(
             out.insert(name.to_string(), reason.to_string()).is_none(),
-            "expected_failures.txt lists {name} twice"
+            "{} lists {name} twice",
+            path.display()
         );
     }
     out

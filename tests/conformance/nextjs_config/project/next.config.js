@@ -1,0 +1,6 @@
+module.exports = {
+  basePath: "/base",
+  trailingSlash: true,
+  pageExtensions: ["api.ts", "page.tsx"],
+  typescript: { ignoreBuildErrors: true },
+};

@@ -1,0 +1,1 @@
+export default function h(req, res) { res.redirect("/landing"); }
