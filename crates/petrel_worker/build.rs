@@ -17,7 +17,10 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
             if name != "test" && name != "node_modules" {
                 collect(&path, base, out);
             }
-        } else if name.ends_with(".mjs") || name.ends_with(".js") || name.ends_with(".json") {
+        } else if [".cjs", ".mjs", ".js", ".json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        {
             out.push(path.strip_prefix(base).expect("under js/").to_path_buf());
         }
     }

@@ -12,8 +12,8 @@ import {
   paramNames,
   parseCookies,
   splitTarget,
-} from "../adapters/nextjs_pages/request.mjs";
-import { renderErrorPage } from "../adapters/nextjs_pages.mjs";
+} from "../adapters/nextjs_pages/request.cjs";
+import { renderErrorPage } from "../adapters/nextjs_pages.cjs";
 
 /** @type {Awaited<ReturnType<typeof startPages>>} */
 let srv;

@@ -7,9 +7,9 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { startPages, echo, request } from "./nextjs_pages_harness.mjs";
-import { servePagesApi } from "../adapters/nextjs_pages.mjs";
-import { parseMediaType } from "../adapters/nextjs_pages/body.mjs";
-import { parseByteSize, formatByteSize } from "../adapters/nextjs_pages/sizes.mjs";
+import { servePagesApi } from "../adapters/nextjs_pages.cjs";
+import { parseMediaType } from "../adapters/nextjs_pages/body.cjs";
+import { parseByteSize, formatByteSize } from "../adapters/nextjs_pages/sizes.cjs";
 
 /** @type {Awaited<ReturnType<typeof startPages>>} */
 let srv;

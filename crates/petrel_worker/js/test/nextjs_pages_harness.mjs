@@ -8,7 +8,7 @@
  */
 import http from "node:http";
 import net from "node:net";
-import { servePagesApi, PagesResponse } from "../adapters/nextjs_pages.mjs";
+import { servePagesApi, PagesResponse } from "../adapters/nextjs_pages.cjs";
 
 /**
  * @typedef {object} RouteSpec

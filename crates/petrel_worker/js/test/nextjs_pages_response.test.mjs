@@ -7,7 +7,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { startPages, sleep } from "./nextjs_pages_harness.mjs";
-import { etagOf, isFresh } from "../adapters/nextjs_pages/response.mjs";
+import { etagOf, isFresh } from "../adapters/nextjs_pages/response.cjs";
 
 /** @type {Record<string, unknown>} */
 const V = {

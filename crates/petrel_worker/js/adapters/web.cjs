@@ -4,7 +4,8 @@
  * `(Request) => Response` (edge Pages API routes now; App Router and Netlify v2 later).
  * Bodies stream both ways; nothing is buffered whole.
  */
-import { Readable } from "node:stream";
+"use strict";
+const { Readable } = require("node:stream");
 
 const WebRequest = globalThis.Request;
 const WebHeaders = globalThis.Headers;
@@ -17,7 +18,7 @@ const WebHeaders = globalThis.Headers;
  * @param {string} origin
  * @param {string} [target] request target to use instead of `req.url`
  */
-export function toWebRequest(req, res, origin, target) {
+function toWebRequest(req, res, origin, target) {
   const headers = new WebHeaders();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
@@ -40,7 +41,7 @@ export function toWebRequest(req, res, origin, target) {
  * @param {import('node:http').ServerResponse} res
  * @param {Response} response
  */
-export async function sendWebResponse(res, response) {
+async function sendWebResponse(res, response) {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   for (const [name, value] of response.headers) {
@@ -69,10 +70,12 @@ export async function sendWebResponse(res, response) {
 }
 
 /** @param {unknown} value */
-export function isWebResponse(value) {
+function isWebResponse(value) {
   return (
     !!value &&
     typeof value === "object" &&
     Object.prototype.toString.call(value) === "[object Response]"
   );
 }
+
+module.exports = { toWebRequest, sendWebResponse, isWebResponse };

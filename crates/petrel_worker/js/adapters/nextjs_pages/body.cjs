@@ -6,13 +6,14 @@
  * handling, empty JSON → `{}`, form bodies through Node's `querystring`), implemented with
  * Node built-ins only.
  */
-import querystring from "node:querystring";
+"use strict";
+const querystring = require("node:querystring");
 
 const { parse: jsonParse } = JSON;
 const { concat: bufferConcat, from: bufferFrom, alloc: bufferAlloc } = Buffer;
 
 /** An error that becomes a plain-text response with its message as status text and body. */
-export class BodyError extends Error {
+class BodyError extends Error {
   /** @param {number} status @param {string} message */
   constructor(status, message) {
     super(message);
@@ -33,7 +34,7 @@ const PARAM_RE = new RegExp(`; *(${TOKEN}) *= *(${QUOTED}|${TOKEN}) *`, "y");
  * @param {string} header
  * @returns {{ type: string, params: Record<string, string> }}
  */
-export function parseMediaType(header) {
+function parseMediaType(header) {
   const semi = header.indexOf(";");
   const type = (semi === -1 ? header : header.slice(0, semi)).trim();
   if (!TYPE_RE.test(type)) throw new TypeError("invalid media type");
@@ -218,7 +219,7 @@ function drain(req, value) {
  * @param {string | number} limitText the configured limit, echoed in the 413 message
  * @returns {Promise<unknown>} parsed JSON, a form object, or the body text
  */
-export function parseBody(req, limit, limitText) {
+function parseBody(req, limit, limitText) {
   const headers = req.headers;
   const contentType = headers["content-type"];
   if (!contentType && !hasBody(headers)) return drain(req, ""); // text/plain, nothing to decode
@@ -253,3 +254,5 @@ function interpret(type, text) {
   if (type === "application/x-www-form-urlencoded") return querystring.parse(text);
   return text;
 }
+
+module.exports = { BodyError, parseMediaType, parseBody };

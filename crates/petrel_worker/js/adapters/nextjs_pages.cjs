@@ -14,8 +14,9 @@
  * instead of per-request wrappers, and `req.cookies` uses one shared accessor pair (per-request
  * accessor closures gave every request its own hidden class, which cost more than all the rest).
  */
-import { parseBody, BodyError } from "./nextjs_pages/body.mjs";
-import {
+"use strict";
+const { parseBody, BodyError } = require("./nextjs_pages/body.cjs");
+const {
   splitTarget,
   parseQuery,
   mergeParams,
@@ -23,17 +24,15 @@ import {
   rebuildUrl,
   addForwardedHeaders,
   defineLazyCookies,
-} from "./nextjs_pages/request.mjs";
-import {
+} = require("./nextjs_pages/request.cjs");
+const {
   PagesResponse,
   guardResponse,
   installResponseHelpers,
   responseLimitMessage,
-} from "./nextjs_pages/response.mjs";
-import { renderErrorPage, sendErrorPage, sendPlainError } from "./nextjs_pages/error_page.mjs";
-import { parseByteSize } from "./nextjs_pages/sizes.mjs";
-
-export { renderErrorPage, PagesResponse };
+} = require("./nextjs_pages/response.cjs");
+const { renderErrorPage, sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
+const { parseByteSize } = require("./nextjs_pages/sizes.cjs");
 
 // Saved before any user module loads: handlers may replace globals.
 const WebResponse = globalThis.Response;
@@ -82,7 +81,7 @@ const RETURNED_RESPONSE =
  * @property {{ host: string, port: number }} server
  * @property {() => Promise<any>} loadModule
  * @property {any} module the module once it loaded (Node caches it; only failures are retried)
- * @property {import('./nextjs_pages/response.mjs').ResponseGuard} guard
+ * @property {import('./nextjs_pages/response.cjs').ResponseGuard} guard
  */
 
 /**
@@ -90,7 +89,7 @@ const RETURNED_RESPONSE =
  * @param {Omit<PagesContext, "params">} ctx
  * @returns {PagesRoute}
  */
-export function preparePagesRoute(ctx) {
+function preparePagesRoute(ctx) {
   const { page, log } = ctx;
   const config = normaliseConfig(ctx.config);
   return {
@@ -119,7 +118,7 @@ export function preparePagesRoute(ctx) {
  * @returns {Promise<void>} settles when the handler's returned promise settled (never rejects
  *   for handler or body errors; those are answered and logged here)
  */
-export async function servePagesApi(req, res, ctx) {
+async function servePagesApi(req, res, ctx) {
   return servePagesRoute(req, res, preparePagesRoute(ctx), ctx.params ?? {});
 }
 
@@ -131,7 +130,7 @@ export async function servePagesApi(req, res, ctx) {
  * @param {Record<string, string | string[]>} params decoded route params in path order
  * @returns {Promise<void>}
  */
-export async function servePagesRoute(req, res, route, params) {
+async function servePagesRoute(req, res, route, params) {
   const { page, dev, log, config } = route;
   const anyReq = /** @type {any} */ (req);
 
@@ -282,3 +281,11 @@ function watchPipedStreams(res, log) {
     });
   });
 }
+
+module.exports = {
+  preparePagesRoute,
+  servePagesApi,
+  servePagesRoute,
+  renderErrorPage,
+  PagesResponse,
+};

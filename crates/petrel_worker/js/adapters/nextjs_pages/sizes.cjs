@@ -5,6 +5,7 @@
  * read as the integer prefix, "1.5mb" is allowed, units are powers of 1024) and the warning text
  * prints sizes the way that package does ("4MB", "1.5KB"). Written from those observable rules.
  */
+"use strict";
 
 const UNITS = /** @type {const} */ ([
   ["pb", 1024 ** 5],
@@ -21,7 +22,7 @@ const WITH_UNIT = /^([+-]?\d+(?:\.\d+)?) *(kb|mb|gb|tb|pb)$/i;
  * @param {unknown} value
  * @returns {number | null}
  */
-export function parseByteSize(value) {
+function parseByteSize(value) {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value !== "string") return null;
   const m = WITH_UNIT.exec(value);
@@ -42,7 +43,7 @@ export function parseByteSize(value) {
  * at most two decimals, trailing zeros dropped ("4MB", "1KB", "1.5KB", "100B").
  * @param {number} n
  */
-export function formatByteSize(n) {
+function formatByteSize(n) {
   const abs = Math.abs(n);
   let unit = "B";
   let factor = 1;
@@ -57,3 +58,5 @@ export function formatByteSize(n) {
   if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text + unit;
 }
+
+module.exports = { parseByteSize, formatByteSize };

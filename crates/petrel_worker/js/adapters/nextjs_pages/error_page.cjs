@@ -6,7 +6,8 @@
  * Next's page embeds build-specific assets, so only its status, headers and `<title>` are
  * reproduced; the markup is our own (reference §12).
  */
-import { etagOf } from "./response.mjs";
+"use strict";
+const { etagOf } = require("./response.cjs");
 
 /** @param {string} text */
 function escapeHtml(text) {
@@ -19,7 +20,7 @@ function escapeHtml(text) {
  * @param {string} title e.g. "Internal Server Error"
  * @returns {string}
  */
-export function renderErrorPage(status, title) {
+function renderErrorPage(status, title) {
   const heading = `${status}: ${title}`;
   return (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">' +
@@ -40,7 +41,7 @@ export function renderErrorPage(status, title) {
  * @param {import('node:http').ServerResponse} res
  * @param {number} status @param {string} title @param {boolean} dev
  */
-export function sendErrorPage(res, status, title, dev) {
+function sendErrorPage(res, status, title, dev) {
   if (res.headersSent) {
     res.end();
     return;
@@ -64,7 +65,7 @@ export function sendErrorPage(res, status, title, dev) {
  * @param {import('node:http').ServerResponse} res
  * @param {number} status @param {string} message
  */
-export function sendPlainError(res, status, message) {
+function sendPlainError(res, status, message) {
   if (!res.headersSent) {
     res.statusCode = status;
     res.statusMessage = message;
@@ -74,3 +75,5 @@ export function sendPlainError(res, status, message) {
   }
   res.end(message);
 }
+
+module.exports = { renderErrorPage, sendErrorPage, sendPlainError };

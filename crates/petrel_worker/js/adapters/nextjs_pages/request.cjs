@@ -5,6 +5,7 @@
  * headers), so the rules follow the recorded behaviour in the reference (§2.3, §2.4, §2.4b, §3.2)
  * rather than what would be most natural.
  */
+"use strict";
 
 /**
  * @typedef {Record<string, string | string[]>} Query
@@ -32,7 +33,7 @@ function setOwn(obj, key, value) {
  * @param {string} target
  * @returns {{ pathname: string, search: string }}
  */
-export function splitTarget(target) {
+function splitTarget(target) {
   let rest = target;
   if (!rest.startsWith("/") && /^[a-z][a-z0-9+.-]*:\/\//i.test(rest)) {
     // absolute-form target (proxies): keep only what follows the authority
@@ -55,7 +56,7 @@ export function splitTarget(target) {
  * @param {string} search query text without the leading `?`
  * @returns {Query}
  */
-export function parseQuery(search) {
+function parseQuery(search) {
   /** @type {Query} */
   const out = {};
   if (search === "") return out;
@@ -79,7 +80,7 @@ export function parseQuery(search) {
  * @param {Query} query @param {Params} params
  * @returns {Query}
  */
-export function mergeParams(query, params) {
+function mergeParams(query, params) {
   for (const key of Object.keys(params)) setOwn(query, key, params[key]);
   return query;
 }
@@ -91,7 +92,7 @@ export function mergeParams(query, params) {
  * @param {string} page @param {Params} params
  * @returns {Set<string>}
  */
-export function paramNames(page, params) {
+function paramNames(page, params) {
   const names = new Set(Object.keys(params));
   for (const segment of page.split("/")) {
     const m = /^\[\[?(?:\.\.\.)?([^\]]+)\]?\]$/.exec(segment);
@@ -105,7 +106,7 @@ export function paramNames(page, params) {
  * query re-serialised form-style without the route-param keys; no `?` when nothing is left.
  * @param {string} pathname @param {string} search @param {string} basePath @param {Set<string>} drop
  */
-export function rebuildUrl(pathname, search, basePath, drop) {
+function rebuildUrl(pathname, search, basePath, drop) {
   let path = pathname;
   if (basePath && (path === basePath || path.startsWith(basePath + "/"))) {
     path = path.slice(basePath.length) || "/";
@@ -124,7 +125,7 @@ export function rebuildUrl(pathname, search, basePath, drop) {
  * @param {import('node:http').IncomingMessage} req
  * @param {{ host: string, port: number }} server
  */
-export function addForwardedHeaders(req, server) {
+function addForwardedHeaders(req, server) {
   const h = req.headers;
   if (h["x-forwarded-host"] === undefined) {
     const host = server.host.includes(":") ? `[${server.host}]` : server.host;
@@ -145,7 +146,7 @@ export function addForwardedHeaders(req, server) {
  * @param {string | string[] | undefined} header
  * @returns {Record<string, string>}
  */
-export function parseCookies(header) {
+function parseCookies(header) {
   /** @type {Record<string, string>} */
   const out = {};
   if (!header) return out;
@@ -197,6 +198,17 @@ const lazyCookies = {
  * assignment does.
  * @param {import('node:http').IncomingMessage} req
  */
-export function defineLazyCookies(req) {
+function defineLazyCookies(req) {
   Object.defineProperty(req, "cookies", lazyCookies);
 }
+
+module.exports = {
+  splitTarget,
+  parseQuery,
+  mergeParams,
+  paramNames,
+  rebuildUrl,
+  addForwardedHeaders,
+  parseCookies,
+  defineLazyCookies,
+};

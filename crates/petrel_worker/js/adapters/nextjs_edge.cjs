@@ -4,17 +4,18 @@
  * returns a `Response`. Petrel runs them in Node with the Web APIs (no edge sandbox), as
  * DECISIONS.md settles; `request.url` uses host `localhost`, as Next does.
  */
-import { toWebRequest, sendWebResponse, isWebResponse } from "./web.mjs";
-import { sendErrorPage, sendPlainError } from "./nextjs_pages/error_page.mjs";
+"use strict";
+const { toWebRequest, sendWebResponse, isWebResponse } = require("./web.cjs");
+const { sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
 
 const ISE = "Internal Server Error";
 
 /**
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
- * @param {import('./nextjs_pages.mjs').PagesContext} ctx
+ * @param {import('./nextjs_pages.cjs').PagesContext} ctx
  */
-export async function serveEdgeApi(req, res, ctx) {
+async function serveEdgeApi(req, res, ctx) {
   const { log, dev, page } = ctx;
   /** @type {Function} */
   let handler;
@@ -56,3 +57,5 @@ export async function serveEdgeApi(req, res, ctx) {
     }
   }
 }
+
+module.exports = { serveEdgeApi };

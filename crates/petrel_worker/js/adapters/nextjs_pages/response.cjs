@@ -5,14 +5,15 @@
  * Content-Type, the ETag text, when a 304 is sent — so the branches follow the recorded cases
  * one by one instead of being "simplified".
  */
-import { ServerResponse } from "node:http";
-import { Stream } from "node:stream";
-import { formatByteSize } from "./sizes.mjs";
+"use strict";
+const { ServerResponse } = require("node:http");
+const { Stream } = require("node:stream");
+const { formatByteSize } = require("./sizes.cjs");
 
 const { stringify: jsonStringify } = JSON;
 const { byteLength: bufferByteLength, isBuffer } = Buffer;
 
-export const JSON_TYPE = "application/json; charset=utf-8";
+const JSON_TYPE = "application/json; charset=utf-8";
 const OCTET_TYPE = "application/octet-stream";
 
 const REDIRECT_ARGS_ERROR =
@@ -61,7 +62,7 @@ class Fnv52 {
  * (`{"type":"Buffer","data":[…]}`), which is what Next hashes, without materialising it.
  * @param {string | Buffer} payload
  */
-export function etagOf(payload) {
+function etagOf(payload) {
   const h = new Fnv52();
   if (typeof payload === "string") return h.update(payload).tag();
   h.update('{"type":"Buffer","data":[');
@@ -75,7 +76,7 @@ export function etagOf(payload) {
  * and it carries no If-Modified-Since (these responses have no Last-Modified to compare with).
  * @param {import('node:http').IncomingHttpHeaders} headers @param {string} etag
  */
-export function isFresh(headers, etag) {
+function isFresh(headers, etag) {
   const noneMatch = headers["if-none-match"];
   if (!noneMatch) return false;
   const cacheControl = headers["cache-control"];
@@ -115,7 +116,7 @@ const kWarned = Symbol("petrel.sizeWarned");
  * response in fresh closures. Responses start unguarded (plain `ServerResponse` behaviour, e.g.
  * for edge routes) and `guardResponse` switches one on.
  */
-export class PagesResponse extends ServerResponse {
+class PagesResponse extends ServerResponse {
   /** @param {import('node:http').IncomingMessage} req @param {any} [options] */
   constructor(req, options) {
     super(req, options);
@@ -169,7 +170,7 @@ export class PagesResponse extends ServerResponse {
  * @param {import('node:http').ServerResponse} res
  * @param {ResponseGuard} guard shared by all responses of a route
  */
-export function guardResponse(res, guard) {
+function guardResponse(res, guard) {
   if (!(res instanceof PagesResponse)) Object.setPrototypeOf(res, PagesResponse.prototype);
   const guarded = /** @type {PagesResponse} */ (res);
   guarded[kSent] = 0;
@@ -181,7 +182,7 @@ export function guardResponse(res, guard) {
  * The size warning text (reference §5.3).
  * @param {string | undefined} url @param {number} limit
  */
-export function responseLimitMessage(url, limit) {
+function responseLimitMessage(url, limit) {
   return (
     `API response for ${url} exceeds ${formatByteSize(limit)}. API Routes are meant to respond ` +
     "quickly. https://nextjs.org/docs/messages/api-routes-response-size-limit"
@@ -200,7 +201,7 @@ export function responseLimitMessage(url, limit) {
  * @param {import('node:http').ServerResponse} res
  * @param {HelperOptions} opts
  */
-export function installResponseHelpers(req, res, { dev, log }) {
+function installResponseHelpers(req, res, { dev, log }) {
   const api = /** @type {any} */ (res);
 
   /** @param {number} code */
@@ -299,3 +300,13 @@ export function installResponseHelpers(req, res, { dev, log }) {
   api.setPreviewData = () => res;
   api.clearPreviewData = () => res;
 }
+
+module.exports = {
+  JSON_TYPE,
+  etagOf,
+  isFresh,
+  PagesResponse,
+  guardResponse,
+  responseLimitMessage,
+  installResponseHelpers,
+};

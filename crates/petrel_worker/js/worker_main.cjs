@@ -8,17 +8,13 @@
  * through `server.emit("connection", socket)`, so user handlers get a genuine
  * `http.IncomingMessage` / `http.ServerResponse` while the host batches all I/O on one socket.
  */
-import net from "node:net";
-import http from "node:http";
-import { Duplex } from "node:stream";
-import { pathToFileURL } from "node:url";
-import {
-  preparePagesRoute,
-  servePagesRoute,
-  renderErrorPage,
-  PagesResponse,
-} from "./adapters/nextjs_pages.mjs";
-import { serveEdgeApi } from "./adapters/nextjs_edge.mjs";
+"use strict";
+const net = require("node:net");
+const http = require("node:http");
+const { Duplex } = require("node:stream");
+const { pathToFileURL } = require("node:url");
+const { preparePagesRoute, servePagesRoute, PagesResponse } = require("./adapters/nextjs_pages.cjs");
+const { serveEdgeApi } = require("./adapters/nextjs_edge.cjs");
 
 // Keep our own references: user code may patch globals after it is loaded.
 const { parse: jsonParse, stringify: jsonStringify } = JSON;
@@ -198,7 +194,7 @@ let settings = { dev: false, basePath: "", root: "" };
 /**
  * @typedef {{ id: number, page: string, module: string, kind: string, config: any }} RouteSpec
  * @typedef {{ spec: RouteSpec, loadModule: () => Promise<any>, log: any, cached: Promise<any> | null,
- *   pages: import("./adapters/nextjs_pages.mjs").PagesRoute | null }} RouteState
+ *   pages: import("./adapters/nextjs_pages.cjs").PagesRoute | null }} RouteState
  */
 
 /** @param {RouteSpec} spec @returns {RouteState} */
@@ -403,5 +399,3 @@ process.on("unhandledRejection", (reason) => {
 process.on("uncaughtException", (err) => {
   makeLog(null).error("Uncaught exception in a handler:", err);
 });
-
-export { renderErrorPage };
