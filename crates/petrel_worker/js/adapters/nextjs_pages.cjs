@@ -33,9 +33,7 @@ const {
 } = require("./nextjs_pages/response.cjs");
 const { renderErrorPage, sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
 const { parseByteSize } = require("./nextjs_pages/sizes.cjs");
-
 // Saved before any user module loads: handlers may replace globals.
-const WebResponse = globalThis.Response;
 const toStringTag = Object.prototype.toString;
 
 const DEFAULT_RESPONSE_LIMIT = 4 * 1024 * 1024;
@@ -238,10 +236,9 @@ function resolveHandler(mod, page) {
 /** @param {unknown} value */
 function isWebResponse(value) {
   if (!value || typeof value !== "object") return false;
-  return (
-    (typeof WebResponse === "function" && value instanceof WebResponse) ||
-    toStringTag.call(value) === "[object Response]"
-  );
+  // The tag, not `instanceof`: reading the global `Response` would load Node's fetch
+  // implementation (~12 ms) in every worker, and subclasses carry the same tag.
+  return toStringTag.call(value) === "[object Response]";
 }
 
 /** @param {Partial<PagesConfig> | undefined} config @returns {PagesConfig} */

@@ -7,8 +7,38 @@
 "use strict";
 const { Readable } = require("node:stream");
 
-const WebRequest = globalThis.Request;
-const WebHeaders = globalThis.Headers;
+/**
+ * The value a global Web API class (`Request`, `Response`, …) had before any user module loaded
+ * (handlers and polyfills may replace the globals), read on first use. Node defines these
+ * globals as lazy accessors that load its fetch implementation (undici, ~12 ms) when first read,
+ * so reading them while the shim loads would put that on every worker's startup.
+ * @param {string} name @returns {() => any}
+ */
+function originalGlobal(name) {
+  const initial = Object.getOwnPropertyDescriptor(globalThis, name);
+  const get = initial?.get;
+  if (!get) {
+    const value = initial?.value;
+    return () => value;
+  }
+  let loaded = false;
+  /** @type {any} */
+  let value;
+  return () => {
+    if (!loaded) {
+      const current = Object.getOwnPropertyDescriptor(globalThis, name);
+      value = get.call(globalThis);
+      loaded = true;
+      // Node's accessor turns the global into the loaded value: keep what user code set since.
+      if (!current) delete (/** @type {any} */ (globalThis))[name];
+      else if (current.get !== get) Object.defineProperty(globalThis, name, current);
+    }
+    return value;
+  };
+}
+
+const webRequest = originalGlobal("Request");
+const webHeaders = originalGlobal("Headers");
 
 /**
  * A Web `Request` for a Node request. `origin` is e.g. `http://localhost:3000`.
@@ -19,7 +49,7 @@ const WebHeaders = globalThis.Headers;
  * @param {string} [target] request target to use instead of `req.url`
  */
 function toWebRequest(req, res, origin, target) {
-  const headers = new WebHeaders();
+  const headers = new (webHeaders())();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
   const controller = new AbortController();
@@ -33,7 +63,7 @@ function toWebRequest(req, res, origin, target) {
     init.body = /** @type {any} */ (Readable.toWeb(req));
     init.duplex = "half";
   }
-  return new WebRequest(new URL(target ?? req.url ?? "/", origin), init);
+  return new (webRequest())(new URL(target ?? req.url ?? "/", origin), init);
 }
 
 /**
@@ -78,4 +108,4 @@ function isWebResponse(value) {
   );
 }
 
-module.exports = { toWebRequest, sendWebResponse, isWebResponse };
+module.exports = { originalGlobal, toWebRequest, sendWebResponse, isWebResponse };
