@@ -145,25 +145,31 @@ impl WorkerPool {
             shutting_down: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
         });
-        // Serving starts as soon as one worker is ready; the others join as they come up.
+        // Serving starts as soon as the first worker is ready. The others start after it, so
+        // the first one boots without competing for the cores (it is what the first request
+        // waits for), and join as they come up.
         let (first_tx, mut first_rx) = mpsc::unbounded_channel();
-        for index in 0..workers {
-            let task = tokio::spawn(run_slot(inner.clone(), index, first_tx.clone()));
-            inner.tasks.lock().expect("tasks lock").push(task);
-        }
-        drop(first_tx);
-        let pool = WorkerPool { inner };
+        let task = tokio::spawn(run_slot(inner.clone(), 0, first_tx.clone()));
+        inner.tasks.lock().expect("tasks lock").push(task);
+        let pool = WorkerPool {
+            inner: inner.clone(),
+        };
         match first_rx.recv().await {
-            Some(Ok(())) => Ok(pool),
+            Some(Ok(())) => {}
             Some(Err(err)) => {
                 pool.shutdown().await;
-                Err(err)
+                return Err(err);
             }
             None => {
                 pool.shutdown().await;
-                Err(WorkerError::Start("worker supervisor stopped".into()))
+                return Err(WorkerError::Start("worker supervisor stopped".into()));
             }
         }
+        for index in 1..workers {
+            let task = tokio::spawn(run_slot(inner.clone(), index, first_tx.clone()));
+            inner.tasks.lock().expect("tasks lock").push(task);
+        }
+        Ok(pool)
     }
 
     /// Number of workers currently alive.
@@ -506,6 +512,11 @@ async fn run_slot(
             Ok((worker, mut child, kill_rx)) => {
                 *inner.slots[index].worker.write().expect("slot lock") = Some(worker.clone());
                 inner.live_changed.notify_waiters();
+                // A stop that began while this worker was starting did not see it: stop it now.
+                if inner.shutting_down.load(Ordering::Acquire) {
+                    worker.link.close();
+                    worker.kill();
+                }
                 if let Some(tx) = first.take() {
                     let _ = tx.send(Ok(()));
                 }
