@@ -181,3 +181,23 @@ fn concurrent_requests_never_interfere() {
         server.logs()
     );
 }
+
+#[test]
+fn sigterm_stops_the_server_and_its_workers() {
+    let mut server = Server::start(&fixture("crashy"), &[]);
+    let worker = pid(&server);
+    let status = server
+        .terminate(Duration::from_secs(10))
+        .expect("petrel exits after SIGTERM");
+    assert!(status.success(), "{status:?}\n{}", server.logs());
+    // The worker process is gone too (no zombie left behind for long).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{worker}")).exists() {
+        let state = std::fs::read_to_string(format!("/proc/{worker}/stat")).unwrap_or_default();
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "worker {worker} still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
