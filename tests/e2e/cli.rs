@@ -76,3 +76,35 @@ fn json_logs_are_one_object_per_line() {
     assert_eq!(event["status"], 200);
     assert!(event["ms"].as_f64().is_some());
 }
+
+#[test]
+fn start_without_a_folder_serves_the_current_one_on_port_from_env() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(["start", "-H", "127.0.0.1"])
+        .current_dir(repo_root().join("examples").join("next-api"))
+        .env("PORT", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run petrel");
+    let stdout = child.stdout.take().unwrap();
+    let addr = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("- Local:")
+                .nth(1)
+                .map(|u| u.trim().trim_start_matches("http://").to_string())
+        })
+        .expect("a ready line");
+    let reply = crate::harness::request(&addr, "GET", "/api/hello", &[], b"");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !addr.ends_with(":3000"),
+        "PORT=0 should pick a free port, got {addr}"
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), r#"{"message":"Hello from Next.js!"}"#);
+}
