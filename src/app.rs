@@ -71,7 +71,11 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
             port: addr.port(),
         },
     };
+    let process_env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let env_files = petrel_project::load_env_files(&project.root, mode, &process_env)
+        .map_err(anyhow::Error::msg)?;
     let mut pool_config = PoolConfig::new(project.root.clone());
+    pool_config.env.extend(env_files.vars.iter().cloned());
     let workers = &project.settings.workers;
     if let Some(n) = settings.workers.or(workers.count) {
         pool_config.workers = n.max(1);
@@ -112,6 +116,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         &settings.hostname,
         addr,
         &project,
+        &env_files.files,
         started.elapsed(),
         settings.json,
     );

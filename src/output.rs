@@ -35,7 +35,14 @@ pub fn init_logging(json: bool) {
 }
 
 /// Prints the start banner (human) or a `ready` event (JSON).
-pub fn ready(hostname: &str, addr: SocketAddr, project: &Project, took: Duration, json: bool) {
+pub fn ready(
+    hostname: &str,
+    addr: SocketAddr,
+    project: &Project,
+    env_files: &[String],
+    took: Duration,
+    json: bool,
+) {
     let local = match hostname {
         "0.0.0.0" | "::" => format!("http://localhost:{}", addr.port()),
         _ => format!("http://{addr}"),
@@ -46,6 +53,7 @@ pub fn ready(hostname: &str, addr: SocketAddr, project: &Project, took: Duration
             url = %local,
             address = %addr,
             routes = project.routes.len(),
+            env_files = %env_files.join(","),
             ms = took.as_millis() as u64,
             "ready on {local}"
         );
@@ -56,6 +64,9 @@ pub fn ready(hostname: &str, addr: SocketAddr, project: &Project, took: Duration
     let _ = writeln!(out, "   - Local:        {local}");
     if matches!(hostname, "0.0.0.0" | "::") {
         let _ = writeln!(out, "   - Network:      http://{addr}");
+    }
+    if !env_files.is_empty() {
+        let _ = writeln!(out, "   - Environments: {}", env_files.join(", "));
     }
     let _ = writeln!(out, "   - API routes:   {}", project.routes.len());
     let _ = writeln!(out);

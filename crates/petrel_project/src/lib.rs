@@ -6,9 +6,11 @@
 //! naming its file and line, before anything is served.
 
 mod config;
+mod env;
 mod settings;
 
 pub use config::{PagesApiConfig, RouteKind, Runtime, parse_size};
+pub use env::{EnvFiles, load_env_files, parse_dotenv};
 pub use settings::{FunctionSettings, Settings, WorkerSettings};
 
 use std::path::{Path, PathBuf};
