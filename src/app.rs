@@ -1,24 +1,25 @@
 //! The composition root: loads the project, starts the worker pool and the HTTP server, and
 //! wires them together. The only place that knows every crate.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use petrel_project::{Mode, Project};
+use petrel_project::{Mode, Project, ProjectBuilder};
 use petrel_router::{RoutePattern, RouteTable};
-use petrel_server::{App, RouteTarget, ServerOptions};
+use petrel_server::{App, Freshness, Generation, RouteTarget, ServerOptions};
 use petrel_worker::{PoolConfig, ServerAddress, ToWorker, WorkerPool, WorkerRoute};
 use tokio::net::TcpListener;
 
-use crate::output;
+use crate::{dev, output};
 
 /// Time limit of a handler without `maxDuration` (DECISIONS.md: 300 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// What `start` (and later `dev`) need to serve a project.
+/// What `start` and `dev` need to serve a project.
 pub struct ServeSettings {
     pub dir: PathBuf,
     pub hostname: String,
@@ -28,14 +29,43 @@ pub struct ServeSettings {
     pub json: bool,
 }
 
+impl ServeSettings {
+    pub fn mode(&self) -> Mode {
+        if self.dev { Mode::Dev } else { Mode::Start }
+    }
+}
+
+/// What every generation of workers shares: where the server listens and how it was asked
+/// to run.
+pub struct Launch {
+    pub settings: ServeSettings,
+    pub addr: SocketAddr,
+}
+
 /// Loads, builds and serves a project until Ctrl-C / SIGTERM.
 pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mode = if settings.dev { Mode::Dev } else { Mode::Start };
-    let dir = settings.dir.clone();
-    let project = tokio::task::spawn_blocking(move || petrel_project::load(&dir, mode))
-        .await
-        .context("the build task panicked")??;
+    let mode = settings.mode();
+    let mut builder = ProjectBuilder::new(&settings.dir, mode)?;
+    let (builder, built) = tokio::task::spawn_blocking(move || {
+        let built = builder.build();
+        (builder, built)
+    })
+    .await
+    .context("the build task panicked")?;
+    let project = built?;
+    if settings.dev {
+        dev::report_route_errors(&project, &mut Default::default());
+    } else {
+        let problems: Vec<String> = project
+            .routes
+            .iter()
+            .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
+            .collect();
+        if !problems.is_empty() {
+            return Err(petrel_project::ProjectError::Build(problems).into());
+        }
+    }
     tracing::debug!(
         "project loaded and built in {} ms",
         started.elapsed().as_millis()
@@ -53,31 +83,113 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
+    let launch = Arc::new(Launch { settings, addr });
 
-    let default_timeout = project
+    let env = load_env(&project, mode)?;
+    let generation = start_generation(&launch, &project, &env.vars, None)
+        .await
+        .context("could not start the Node workers")?;
+    tracing::debug!("workers ready at {} ms", started.elapsed().as_millis());
+
+    let dev = launch.settings.dev;
+    let mut app = App::new(generation, ServerOptions { dev });
+    let publisher = if dev {
+        let (freshness, publisher) = Freshness::new();
+        app = app.with_freshness(freshness);
+        Some(publisher)
+    } else {
+        None
+    };
+    let app = Arc::new(app);
+    let dev_session = match publisher {
+        Some(publisher) => Some(
+            dev::DevSession::start(
+                app.clone(),
+                launch.clone(),
+                builder,
+                &project,
+                env.vars.clone(),
+                publisher,
+            )
+            .context("could not watch the project folder for changes")?,
+        ),
+        None => None,
+    };
+    output::ready(
+        &launch.settings.hostname,
+        addr,
+        &project,
+        &env.files,
+        started.elapsed(),
+        launch.settings.json,
+    );
+    let served = petrel_server::serve(listener, app.clone(), shutdown_signal()).await;
+    if let Some(session) = dev_session {
+        session.stop().await;
+    }
+    app.current().pool().shutdown().await;
+    served.context("the HTTP server failed")
+}
+
+/// The `.env*` files of the mode, under the real environment.
+pub fn load_env(project: &Project, mode: Mode) -> anyhow::Result<petrel_project::EnvFiles> {
+    let process_env: HashMap<String, String> = std::env::vars().collect();
+    petrel_project::load_env_files(&project.root, mode, &process_env).map_err(anyhow::Error::msg)
+}
+
+/// The default time limit of a handler (petrel.toml `[functions] timeout`, else 300 s).
+fn default_timeout(project: &Project) -> Duration {
+    project
         .settings
         .functions
         .timeout
         .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_TIMEOUT);
-    let (table, worker_routes) = route_tables(&project, default_timeout)?;
-    let init = ToWorker::Init {
-        routes: worker_routes,
-        dev: settings.dev,
-        base_path: project.base_path.clone(),
-        root: project.root.clone(),
-        server: ServerAddress {
-            host: client_host(&settings.hostname, addr),
-            port: addr.port(),
-        },
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// Builds the route table and starts workers for `project`. `spare`, when given, is a pool
+/// started earlier with the same environment and no routes: it is given this project's routes
+/// instead of starting new processes (`petrel dev` keeps one ready for the next change).
+pub async fn start_generation(
+    launch: &Launch,
+    project: &Project,
+    env: &[(String, String)],
+    spare: Option<WorkerPool>,
+) -> anyhow::Result<Generation> {
+    let (table, init) = route_tables(launch, project)?;
+    let pool = match spare {
+        Some(pool) => {
+            pool.update_init(init);
+            pool
+        }
+        None => WorkerPool::start(pool_config(launch, project, env), init).await?,
     };
-    let process_env: std::collections::HashMap<String, String> = std::env::vars().collect();
-    let env_files = petrel_project::load_env_files(&project.root, mode, &process_env)
-        .map_err(anyhow::Error::msg)?;
+    Ok(Generation::new(
+        table,
+        pool,
+        project.base_path.clone(),
+        project.trailing_slash,
+    ))
+}
+
+/// Starts workers with no routes, to be given routes later by [`start_generation`].
+pub async fn start_spare_pool(
+    launch: &Launch,
+    project: &Project,
+    env: &[(String, String)],
+) -> anyhow::Result<WorkerPool> {
+    let init = worker_init(launch, project, Vec::new());
+    Ok(WorkerPool::start(pool_config(launch, project, env), init).await?)
+}
+
+fn pool_config(launch: &Launch, project: &Project, env: &[(String, String)]) -> PoolConfig {
+    let settings = &launch.settings;
     let mut pool_config = PoolConfig::new(project.root.clone());
-    pool_config.env.extend(env_files.vars.iter().cloned());
+    pool_config.env.extend(env.iter().cloned());
     let workers = &project.settings.workers;
-    if let Some(n) = settings.workers.or(workers.count) {
+    // `next dev` is one process; one worker also makes a reload after a change cheapest.
+    let default_count = if settings.dev { Some(1) } else { None };
+    if let Some(n) = settings.workers.or(workers.count).or(default_count) {
         pool_config.workers = n.max(1);
     }
     if let Some(n) = workers.concurrency {
@@ -98,38 +210,28 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         }
         .into(),
     ));
-    let pool = WorkerPool::start(pool_config, init)
-        .await
-        .context("could not start the Node workers")?;
-    tracing::debug!("workers ready at {} ms", started.elapsed().as_millis());
-
-    let app = Arc::new(App::new(
-        table,
-        pool.clone(),
-        ServerOptions {
-            base_path: project.base_path.clone(),
-            trailing_slash: project.trailing_slash,
-            dev: settings.dev,
-        },
-    ));
-    output::ready(
-        &settings.hostname,
-        addr,
-        &project,
-        &env_files.files,
-        started.elapsed(),
-        settings.json,
-    );
-    let served = petrel_server::serve(listener, app, shutdown_signal()).await;
-    pool.shutdown().await;
-    served.context("the HTTP server failed")
+    pool_config
 }
 
-/// Builds the router's table and the workers' route list from the project.
+fn worker_init(launch: &Launch, project: &Project, routes: Vec<WorkerRoute>) -> ToWorker {
+    ToWorker::Init {
+        routes,
+        dev: launch.settings.dev,
+        base_path: project.base_path.clone(),
+        root: project.root.clone(),
+        server: ServerAddress {
+            host: client_host(&launch.settings.hostname, launch.addr),
+            port: launch.addr.port(),
+        },
+    }
+}
+
+/// Builds the router's table and the workers' init message from the project.
 fn route_tables(
+    launch: &Launch,
     project: &Project,
-    default_timeout: Duration,
-) -> anyhow::Result<(RouteTable<RouteTarget>, Vec<WorkerRoute>)> {
+) -> anyhow::Result<(RouteTable<RouteTarget>, ToWorker)> {
+    let default_timeout = default_timeout(project);
     let mut entries = Vec::new();
     let mut worker_routes = Vec::new();
     for (index, route) in project.routes.iter().enumerate() {
@@ -147,17 +249,23 @@ fn route_tables(
                 id,
                 page: route.page.clone(),
                 timeout,
+                build_error: route.error.as_ref().map(|e| Arc::from(e.message.as_str())),
             },
         ));
-        worker_routes.push(WorkerRoute {
-            id,
-            page: route.page.clone(),
-            module: route.module.clone(),
-            kind: "pages",
-            config: route.config.worker_settings(),
-        });
+        if route.error.is_none() {
+            worker_routes.push(WorkerRoute {
+                id,
+                page: route.page.clone(),
+                module: route.module.clone(),
+                kind: "pages",
+                config: route.config.worker_settings(),
+            });
+        }
     }
-    Ok((RouteTable::new(entries)?, worker_routes))
+    Ok((
+        RouteTable::new(entries)?,
+        worker_init(launch, project, worker_routes),
+    ))
 }
 
 /// The host name clients use for this listener (what `x-forwarded-host` carries).

@@ -3,6 +3,7 @@
 
 mod app;
 mod commands;
+mod dev;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the project's API routes and rebuild them on every change (like `next dev`).
+    Dev(commands::dev::DevArgs),
     /// Serve the project's API routes in production mode (like `next start`).
     Start(commands::start::StartArgs),
 }
@@ -59,6 +62,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Dev(args) => commands::dev::run(args, cli.json).await,
             Command::Start(args) => commands::start::run(args, cli.json).await,
         }
     });

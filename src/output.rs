@@ -119,6 +119,8 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for HumanLayer {
         }
         line.push('\n');
         if to_stderr {
+            // Request lines printed before this problem come first, as they happened.
+            stdout_buffer().flush();
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
         } else {
             stdout_buffer().push(line.as_bytes());

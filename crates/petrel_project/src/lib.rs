@@ -13,9 +13,10 @@ pub use config::{PagesApiConfig, RouteKind, Runtime, parse_size};
 pub use env::{EnvFiles, load_env_files, parse_dotenv};
 pub use settings::{FunctionSettings, Settings, WorkerSettings};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use petrel_compile::{CompileError, Compiler, CompilerOptions};
+use petrel_compile::{CompileError, Compiler, CompilerOptions, StaticExports};
 
 /// How the project is being run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,25 @@ pub struct ApiRoute {
     pub module: PathBuf,
     /// The route's static config.
     pub config: PagesApiConfig,
+    /// Whether the file has a default export (the handler).
+    pub has_default_export: bool,
+    /// Why the route cannot be served (a syntax error, an import that does not resolve, a
+    /// bad `config`); `module` is empty then. `petrel dev` answers its requests with this.
+    pub error: Option<RouteError>,
+}
+
+/// A problem that keeps one route from being served, worded for people: the file (and
+/// `line:column` when known), the message and, for syntax errors, a code frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteError {
+    /// The full message.
+    pub message: String,
+}
+
+impl std::fmt::Display for RouteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// A loaded project.
@@ -75,88 +95,218 @@ pub enum ProjectError {
 /// Default page extensions of Next.js.
 pub const DEFAULT_PAGE_EXTENSIONS: [&str; 4] = ["tsx", "ts", "jsx", "js"];
 
-/// Finds, checks and builds every Pages API route of the project at `root`.
-pub fn load(root: &Path, _mode: Mode) -> Result<Project, ProjectError> {
-    if !root.is_dir() {
-        return Err(ProjectError::NotAFolder(root.to_path_buf()));
-    }
-    let root = root
-        .canonicalize()
-        .map_err(|_| ProjectError::NotAFolder(root.to_path_buf()))?;
-    let settings = Settings::load(&root).map_err(|e| ProjectError::Build(vec![e]))?;
-    let scan = petrel_router::scan_pages_api(&root, &DEFAULT_PAGE_EXTENSIONS)?;
-    let mut warnings = scan.warnings.clone();
-    let out_dir = root.join(".petrel").join("build");
-    let mut compiler = Compiler::new(CompilerOptions {
-        project_root: root.clone(),
-        out_dir,
-    })
-    .map_err(|e| ProjectError::Build(vec![e.to_string()]))?;
-    let mut problems = Vec::new();
-    let mut routes = Vec::new();
-    for discovered in scan.routes {
-        let source = match std::fs::read_to_string(&discovered.file) {
-            Ok(s) => s,
-            Err(err) => {
-                problems.push(format!(
-                    "{}: could not read: {err}",
-                    rel(&root, &discovered.file)
-                ));
-                continue;
-            }
-        };
-        let exports = match petrel_compile::extract_static_exports(&discovered.file, &source) {
-            Ok(exports) => exports,
-            Err(err) => {
-                problems.push(describe_compile_error(&root, &err));
-                continue;
-            }
-        };
-        let config = match PagesApiConfig::from_exports(&exports) {
-            Ok(config) => config,
-            Err(message) => {
-                problems.push(format!(
-                    "{} (route {}): {message}",
-                    rel(&root, &discovered.file),
-                    discovered.page
-                ));
-                continue;
-            }
-        };
-        if !exports.has_default_export && config.runtime == Runtime::Nodejs {
-            // Next builds it and fails every request; say so up front too.
-            warnings.push(format!(
-                "{}: route {} has no default export; requests to it will answer 500. Add `export default function handler(req, res) {{ ... }}`.",
-                rel(&root, &discovered.file),
-                discovered.page
-            ));
-        }
-        let module = match compiler.build_entry(&discovered.file) {
-            Ok(module) => module,
-            Err(err) => {
-                problems.push(describe_compile_error(&root, &err));
-                continue;
-            }
-        };
-        routes.push(ApiRoute {
-            page: discovered.page,
-            file: discovered.file,
-            module,
-            config,
-        });
-    }
+/// Finds, checks and builds every Pages API route of the project at `root`, failing on the
+/// first problem list (what `petrel start` and `petrel routes` do).
+pub fn load(root: &Path, mode: Mode) -> Result<Project, ProjectError> {
+    let mut builder = ProjectBuilder::new(root, mode)?;
+    let project = builder.build()?;
+    let problems: Vec<String> = project
+        .routes
+        .iter()
+        .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
+        .collect();
     if !problems.is_empty() {
         return Err(ProjectError::Build(problems));
     }
-    Ok(Project {
-        root,
-        pages_dir: scan.pages_dir,
-        routes,
-        base_path: String::new(),
-        trailing_slash: false,
-        warnings,
-        settings,
-    })
+    Ok(project)
+}
+
+/// Builds a project again and again (`petrel dev`): keeps the compiler (its manifest of source
+/// hashes, so only changed modules are transpiled) and each route's static exports between
+/// builds. A route that fails to build is kept in the project with its error, so the other
+/// routes go on serving.
+pub struct ProjectBuilder {
+    root: PathBuf,
+    mode: Mode,
+    compiler: Option<(u64, Compiler)>,
+    exports: HashMap<PathBuf, (u64, Result<StaticExports, String>)>,
+}
+
+impl std::fmt::Debug for ProjectBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectBuilder")
+            .field("root", &self.root)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one build: what changed since the previous one.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Source files transpiled by this build (project-relative), in order.
+    pub transpiled: Vec<String>,
+}
+
+impl ProjectBuilder {
+    /// Checks that `root` is a project folder.
+    pub fn new(root: &Path, mode: Mode) -> Result<Self, ProjectError> {
+        if !root.is_dir() {
+            return Err(ProjectError::NotAFolder(root.to_path_buf()));
+        }
+        let root = root
+            .canonicalize()
+            .map_err(|_| ProjectError::NotAFolder(root.to_path_buf()))?;
+        Ok(ProjectBuilder {
+            root,
+            mode,
+            compiler: None,
+            exports: HashMap::new(),
+        })
+    }
+
+    /// The canonical project folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Scans and builds the project. Problems of one route are kept on the route
+    /// ([`ApiRoute::error`]); problems of the whole project (`petrel.toml`, conflicting
+    /// routes, the compiler's tsconfig) are errors.
+    pub fn build(&mut self) -> Result<Project, ProjectError> {
+        self.build_with_report().map(|(project, _)| project)
+    }
+
+    /// [`ProjectBuilder::build`], also saying which modules were transpiled.
+    pub fn build_with_report(&mut self) -> Result<(Project, BuildReport), ProjectError> {
+        let root = self.root.clone();
+        let settings = Settings::load(&root).map_err(|e| ProjectError::Build(vec![e]))?;
+        let scan = petrel_router::scan_pages_api(&root, &DEFAULT_PAGE_EXTENSIONS)?;
+        let warnings = scan.warnings.clone();
+        let compiler = self.compiler()?;
+        compiler.reset_transpiled();
+        let mut routes = Vec::with_capacity(scan.routes.len());
+        let mut live_files = std::collections::HashSet::new();
+        for discovered in scan.routes {
+            live_files.insert(discovered.file.clone());
+            let mut route = ApiRoute {
+                page: discovered.page,
+                file: discovered.file,
+                module: PathBuf::new(),
+                config: PagesApiConfig::default(),
+                has_default_export: true,
+                error: None,
+            };
+            match self.route_exports(&route.file) {
+                Ok(exports) => match PagesApiConfig::from_exports(&exports) {
+                    Ok(config) => {
+                        route.config = config;
+                        route.has_default_export = exports.has_default_export;
+                    }
+                    Err(message) => {
+                        route.error = Some(RouteError {
+                            message: format!(
+                                "{} (route {}): {message}",
+                                rel(&root, &route.file),
+                                route.page
+                            ),
+                        });
+                    }
+                },
+                Err(message) => route.error = Some(RouteError { message }),
+            }
+            if route.error.is_none() {
+                let compiler = &mut self.compiler.as_mut().expect("compiler created").1;
+                match compiler.build_entry(&route.file) {
+                    Ok(module) => route.module = module,
+                    Err(err) => {
+                        route.error = Some(RouteError {
+                            message: describe_compile_error(&root, &err),
+                        });
+                    }
+                }
+            }
+            routes.push(route);
+        }
+        self.exports.retain(|file, _| live_files.contains(file));
+        let mut warnings = warnings;
+        for route in &routes {
+            if route.error.is_none()
+                && !route.has_default_export
+                && route.config.runtime == Runtime::Nodejs
+            {
+                // Next builds it and fails every request; say so up front too.
+                warnings.push(format!(
+                    "{}: route {} has no default export; requests to it will answer 500. Add `export default function handler(req, res) {{ ... }}`.",
+                    rel(&root, &route.file),
+                    route.page
+                ));
+            }
+        }
+        let compiler = &self.compiler.as_ref().expect("compiler created").1;
+        let report = BuildReport {
+            transpiled: compiler
+                .last_transpiled()
+                .iter()
+                .map(|f| rel(&root, f))
+                .collect(),
+        };
+        Ok((
+            Project {
+                root,
+                pages_dir: scan.pages_dir,
+                routes,
+                base_path: String::new(),
+                trailing_slash: false,
+                warnings,
+                settings,
+            },
+            report,
+        ))
+    }
+
+    /// The compiler, created again when the files that shape compilation changed
+    /// (`tsconfig.json`, `jsconfig.json`, `package.json`).
+    fn compiler(&mut self) -> Result<&mut Compiler, ProjectError> {
+        let stamp = compiler_inputs_stamp(&self.root);
+        if self.compiler.as_ref().is_none_or(|(s, _)| *s != stamp) {
+            let compiler = Compiler::new(CompilerOptions {
+                project_root: self.root.clone(),
+                out_dir: self.root.join(".petrel").join("build"),
+            })
+            .map_err(|e| ProjectError::Build(vec![describe_compile_error(&self.root, &e)]))?;
+            self.compiler = Some((stamp, compiler));
+        }
+        Ok(&mut self.compiler.as_mut().expect("compiler just created").1)
+    }
+
+    /// The route's static exports, parsed again only when its source changed.
+    fn route_exports(&mut self, file: &Path) -> Result<StaticExports, String> {
+        let source = std::fs::read_to_string(file)
+            .map_err(|err| format!("{}: could not read: {err}", rel(&self.root, file)))?;
+        let hash = hash_text(&source);
+        if let Some((cached_hash, exports)) = self.exports.get(file)
+            && *cached_hash == hash
+        {
+            return exports.clone();
+        }
+        let exports = petrel_compile::extract_static_exports(file, &source)
+            .map_err(|err| describe_compile_error(&self.root, &err));
+        self.exports
+            .insert(file.to_path_buf(), (hash, exports.clone()));
+        exports
+    }
+}
+
+/// A fingerprint of the files whose change needs a new compiler.
+fn compiler_inputs_stamp(root: &Path) -> u64 {
+    let mut text = String::new();
+    for name in ["tsconfig.json", "jsconfig.json", "package.json"] {
+        text.push_str(name);
+        text.push('\0');
+        if let Ok(content) = std::fs::read_to_string(root.join(name)) {
+            text.push_str(&content);
+        }
+        text.push('\0');
+    }
+    hash_text(&text)
+}
+
+fn hash_text(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The error with project-relative paths and, when there is one, its code frame.

@@ -6,15 +6,17 @@
 
 mod body;
 mod compress;
+mod fresh;
 mod pages;
 
 pub use body::ServerBody;
+pub use fresh::{Freshness, FreshnessPublisher};
 pub use pages::next_etag;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
@@ -36,45 +38,86 @@ pub struct RouteTarget {
     pub page: String,
     /// Time limit for the response head (`maxDuration`, else the default).
     pub timeout: Duration,
+    /// Why the route could not be built (`petrel dev` keeps serving the other routes and
+    /// answers this one with the error).
+    pub build_error: Option<Arc<str>>,
 }
 
-/// Settings of the front server.
+/// Settings of the front server that hold for its whole life.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
-    /// `basePath` from next.config ("" when none).
-    pub base_path: String,
-    /// `trailingSlash` from next.config.
-    pub trailing_slash: bool,
     /// `petrel dev` (dev-style error pages) or `petrel start`.
     pub dev: bool,
 }
 
-/// Everything a request needs: routes, workers, options.
-pub struct App {
+/// One build of the project as the server serves it: the route table, the `next.config`
+/// options that shape URLs, and the workers that run this build's code. `petrel dev`
+/// replaces it after every change; requests already running keep the one they started with.
+pub struct Generation {
     routes: RouteTable<RouteTarget>,
     pool: WorkerPool,
-    options: ServerOptions,
     normalize: NormalizeOptions,
 }
 
-impl App {
-    /// Builds the app from a route table and a started worker pool.
-    pub fn new(routes: RouteTable<RouteTarget>, pool: WorkerPool, options: ServerOptions) -> Self {
-        let normalize = NormalizeOptions {
-            base_path: options.base_path.clone(),
-            trailing_slash: options.trailing_slash,
-        };
-        App {
+impl Generation {
+    /// A generation from a route table, its started workers, and `basePath`/`trailingSlash`.
+    pub fn new(
+        routes: RouteTable<RouteTarget>,
+        pool: WorkerPool,
+        base_path: String,
+        trailing_slash: bool,
+    ) -> Self {
+        Generation {
             routes,
             pool,
-            options,
-            normalize,
+            normalize: NormalizeOptions {
+                base_path,
+                trailing_slash,
+            },
         }
     }
 
     /// The worker pool.
     pub fn pool(&self) -> &WorkerPool {
         &self.pool
+    }
+}
+
+/// Everything a request needs: the current generation, options, and (in dev) the hook that
+/// holds requests back while a change on disk is being built.
+pub struct App {
+    current: RwLock<Arc<Generation>>,
+    options: ServerOptions,
+    freshness: Option<Freshness>,
+}
+
+impl App {
+    /// Builds the app from its first generation.
+    pub fn new(generation: Generation, options: ServerOptions) -> Self {
+        App {
+            current: RwLock::new(Arc::new(generation)),
+            options,
+            freshness: None,
+        }
+    }
+
+    /// Makes requests wait for the build of changes `freshness` has seen (`petrel dev`).
+    pub fn with_freshness(mut self, freshness: Freshness) -> Self {
+        self.freshness = Some(freshness);
+        self
+    }
+
+    /// The generation new requests use.
+    pub fn current(&self) -> Arc<Generation> {
+        self.current.read().expect("generation lock").clone()
+    }
+
+    /// Serves new requests from `generation`; returns the previous one (to drain and stop).
+    pub fn replace(&self, generation: Generation) -> Arc<Generation> {
+        std::mem::replace(
+            &mut *self.current.write().expect("generation lock"),
+            Arc::new(generation),
+        )
     }
 }
 
@@ -158,16 +201,24 @@ async fn route_and_dispatch(
     if !NODE_METHODS.contains(&req.method().as_str()) {
         return (pages::unknown_method(), None);
     }
-    let pathname = match petrel_router::normalize(target, &app.normalize) {
+    if let Some(freshness) = &app.freshness {
+        freshness.wait().await;
+    }
+    let generation = app.current();
+    let pathname = match petrel_router::normalize(target, &generation.normalize) {
         Normalized::Route { pathname, .. } => pathname,
         Normalized::Redirect { location } => return (pages::normalize_redirect(&location), None),
         Normalized::BadRequest => return (pages::error_page(StatusCode::BAD_REQUEST, dev), None),
         Normalized::NotFound => return (pages::error_page(StatusCode::NOT_FOUND, dev), None),
     };
-    let Some(matched) = app.routes.match_path(&pathname) else {
+    let Some(matched) = generation.routes.match_path(&pathname) else {
         return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
     };
     let route = matched.value;
+    if let Some(error) = &route.build_error {
+        let html = accepts_html(req.headers());
+        return (pages::build_error(error, html), Some(route.page.clone()));
+    }
     let mut params = serde_json::Map::new();
     for (name, value) in matched.params {
         let value = match value {
@@ -187,7 +238,11 @@ async fn route_and_dispatch(
     let negotiation = compress::Negotiation::from_request(req.method(), req.headers());
     let request = req.map(|body| body.map_err(Into::into).boxed());
     let page = Some(route.page.clone());
-    match app.pool.dispatch(request, &meta, route.timeout).await {
+    match generation
+        .pool
+        .dispatch(request, &meta, route.timeout)
+        .await
+    {
         Ok(response) => {
             let (mut parts, body) = response.into_parts();
             for name in HOP_BY_HOP {
@@ -198,6 +253,15 @@ async fn route_and_dispatch(
         }
         Err(err) => (dispatch_error(&route.page, err), page),
     }
+}
+
+/// Whether the client prefers an HTML page (a browser) to plain text (curl, fetch).
+fn accepts_html(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get_all(hyper::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"))
 }
 
 /// The methods Node's HTTP parser accepts (`http.METHODS` of Node 20); `next start` answers

@@ -71,6 +71,51 @@ pub fn error_page(status: StatusCode, dev: bool) -> Response<ServerBody> {
     response
 }
 
+/// `petrel dev`'s answer for a route that failed to build: 500 with the build error (file,
+/// line, column, message, code frame), as an HTML page for browsers and as plain text for
+/// everything else.
+pub fn build_error(message: &str, html: bool) -> Response<ServerBody> {
+    let (body, content_type) = if html {
+        let escaped = escape_html(message);
+        (
+            format!(
+                "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>500: Build Error</title></head>\
+<body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1 style=\"font-size:20px;font-weight:500\">Build Error</h1>\
+<pre style=\"font-size:13px;white-space:pre-wrap;background:#f6f6f6;padding:1rem;border-radius:6px\">{escaped}</pre>\
+<p style=\"font-size:13px;color:#666\">Fix the file and save: petrel rebuilds it and this page serves the route again.</p></body></html>"
+            ),
+            "text/html; charset=utf-8",
+        )
+    } else {
+        (
+            format!("Build Error\n\n{message}\n"),
+            "text/plain; charset=utf-8",
+        )
+    };
+    let mut response = Response::new(ServerBody::full(body));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    let headers = response.headers_mut();
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert("x-powered-by", HeaderValue::from_static("Next.js"));
+    headers.insert("content-type", HeaderValue::from_static(content_type));
+    response
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Next's normalisation redirect: 308 with `Location`, `Refresh` and the target as a chunked body.
 pub fn normalize_redirect(location: &str) -> Response<ServerBody> {
     let mut response = Response::new(ServerBody::chunked(location.to_string()));

@@ -238,7 +238,7 @@ function makeLog(page) {
     if (err !== undefined) msg += (msg ? "\n" : "") + describeError(err);
     sendControl({ t: "log", level, page, msg });
   };
-  return { error: emit("error"), warn: emit("warn"), info: emit("info") };
+  return { error: emit("error"), warn: emit("warn"), info: emit("info"), describe: describeError };
 }
 
 /** @param {unknown} err */

@@ -337,6 +337,27 @@ impl WorkerPool {
         }
     }
 
+    /// Requests in flight (including responses still streaming) and waiting for a worker.
+    pub fn busy(&self) -> usize {
+        let inflight: usize = self
+            .inner
+            .slots
+            .iter()
+            .map(|s| s.inflight.load(Ordering::Relaxed))
+            .sum();
+        inflight + self.inner.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Lets the requests in flight finish (up to `max_wait`), then stops every worker. Used
+    /// when `petrel dev` replaces the workers after a change: old requests end on old code.
+    pub async fn drain(&self, max_wait: Duration) {
+        let deadline = Instant::now() + max_wait;
+        while self.busy() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.shutdown().await;
+    }
+
     /// Stops every worker and waits for the processes to exit.
     pub async fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::Release);

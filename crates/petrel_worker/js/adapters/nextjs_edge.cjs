@@ -6,7 +6,7 @@
  */
 "use strict";
 const { toWebRequest, sendWebResponse, isWebResponse } = require("./web.cjs");
-const { sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
+const { describeForPage, sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
 
 const ISE = "Internal Server Error";
 
@@ -30,7 +30,7 @@ async function serveEdgeApi(req, res, ctx) {
     }
   } catch (err) {
     log.error("", err);
-    sendErrorPage(res, 500, ISE, dev);
+    sendErrorPage(res, 500, ISE, dev, dev ? describeForPage(log, err) : undefined);
     return;
   }
   try {
@@ -50,7 +50,7 @@ async function serveEdgeApi(req, res, ctx) {
   } catch (err) {
     log.error("", err);
     if (!res.headersSent) {
-      if (dev) sendErrorPage(res, 500, ISE, true);
+      if (dev) sendErrorPage(res, 500, ISE, true, describeForPage(log, err));
       else sendPlainError(res, 500, ISE);
     } else {
       res.destroy();

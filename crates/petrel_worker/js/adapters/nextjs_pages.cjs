@@ -31,7 +31,7 @@ const {
   installResponseHelpers,
   responseLimitMessage,
 } = require("./nextjs_pages/response.cjs");
-const { renderErrorPage, sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
+const { describeForPage, renderErrorPage, sendErrorPage, sendPlainError } = require("./nextjs_pages/error_page.cjs");
 const { parseByteSize } = require("./nextjs_pages/sizes.cjs");
 // Saved before any user module loads: handlers may replace globals.
 const toStringTag = Object.prototype.toString;
@@ -155,7 +155,7 @@ async function servePagesRoute(req, res, route, params) {
   } catch (err) {
     // Import failures and a missing default export: Next's HTML 500 page, on every request.
     log.error("", err);
-    sendErrorPage(res, 500, ISE, dev);
+    sendErrorPage(res, 500, ISE, dev, dev ? describeForPage(log, err) : undefined);
     return;
   }
 
@@ -189,7 +189,7 @@ async function servePagesRoute(req, res, route, params) {
       }
     }
     log.error("", err);
-    if (dev && !res.headersSent) sendErrorPage(res, 500, ISE, true);
+    if (dev && !res.headersSent) sendErrorPage(res, 500, ISE, true, describeForPage(log, err));
     else sendPlainError(res, 500, ISE);
   }
 }

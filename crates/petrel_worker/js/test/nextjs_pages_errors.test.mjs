@@ -195,15 +195,25 @@ describe("next dev semantics (§10)", () => {
   before(async () => (srv = await setup({ dev: true })));
   after(() => srv.close());
 
-  test("handler error → HTML 500 with no-store; error tagged with its page", async () => {
+  test("handler error → HTML 500 with no-store showing the error; error tagged with its page", async () => {
     const before = srv.logs.length;
-    const r = await srv.request({ path: "/api/boom" });
+    const r = await srv.request({ path: "/api/boom", headers: { accept: "text/html,*/*" } });
     assert.equal(r.status, 500);
     assert.equal(r.headers["content-type"], "text/html; charset=utf-8");
     assert.equal(r.headers["cache-control"], "no-store");
     assert.equal(r.headers["x-powered-by"], "Next.js");
     assert.match(r.text, /<title>500: Internal Server Error<\/title>/);
+    assert.match(r.text, /<pre[^>]*>Error: boom sync\n\s+at /);
     assert.equal(/** @type {any} */ (srv.logs[before].err).page, "/api/boom");
+  });
+
+  test("handler error for a client that does not ask for HTML → the error as plain text", async () => {
+    const r = await srv.request({ path: "/api/boom" });
+    assert.equal(r.status, 500);
+    assert.equal(r.headers["content-type"], "text/plain; charset=utf-8");
+    assert.equal(r.headers["cache-control"], "no-store");
+    assert.match(r.text, /^Internal Server Error\n\nError: boom sync\n\s+at /);
+    assert.doesNotMatch(r.text, /node:internal/);
   });
 
   test("error after write → text appended (no HTML possible)", async () => {
@@ -213,7 +223,7 @@ describe("next dev semantics (§10)", () => {
   });
 
   test("returned Web Response → HTML 500", async () => {
-    const r = await srv.request({ path: "/api/returns-response" });
+    const r = await srv.request({ path: "/api/returns-response", headers: { accept: "text/html" } });
     assert.equal(r.status, 500);
     assert.match(r.text, /<title>500: Internal Server Error<\/title>/);
   });

@@ -37,18 +37,31 @@ function renderErrorPage(status, title) {
 }
 
 /**
- * Send the HTML error page with the headers Next puts on its rendered error pages.
+ * Send the HTML error page with the headers Next puts on its rendered error pages. In dev,
+ * `detail` (the error with its source-mapped stack) is shown: in the page for browsers, as
+ * plain text for clients that do not ask for HTML (curl, fetch).
  * @param {import('node:http').ServerResponse} res
  * @param {number} status @param {string} title @param {boolean} dev
+ * @param {string} [detail]
  */
-function sendErrorPage(res, status, title, dev) {
+function sendErrorPage(res, status, title, dev, detail) {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const html = renderErrorPage(status, title);
+  const accept = /** @type {any} */ (res).req?.headers?.accept;
+  const wantsText = dev && detail !== undefined && !(typeof accept === "string" && accept.includes("text/html"));
+  const body = wantsText
+    ? `${title}\n\n${detail}\n`
+    : dev && detail !== undefined
+      ? renderErrorPage(status, title).replace(
+          "</body>",
+          `<pre style="max-width:90vw;overflow:auto;margin-top:2rem;font-size:13px;white-space:pre-wrap">${escapeHtml(detail)}</pre></body>`,
+        )
+      : renderErrorPage(status, title);
+  const html = body;
   res.statusCode = status;
-  res.setHeader("Content-Type", "text/html; charset=utf-8");
+  res.setHeader("Content-Type", wantsText ? "text/plain; charset=utf-8" : "text/html; charset=utf-8");
   res.setHeader(
     "Cache-Control",
     dev ? "no-store" : "private, no-cache, no-store, max-age=0, must-revalidate",
@@ -76,4 +89,23 @@ function sendPlainError(res, status, message) {
   res.end(message);
 }
 
-module.exports = { renderErrorPage, sendErrorPage, sendPlainError };
+/**
+ * The error as the dev error page shows it: message and source-mapped stack, project paths
+ * relative, Node's internal frames left out.
+ * @param {any} log @param {unknown} err
+ */
+function describeForPage(log, err) {
+  const anyErr = /** @type {any} */ (err);
+  const text =
+    typeof log.describe === "function"
+      ? log.describe(err)
+      : typeof anyErr?.stack === "string"
+        ? anyErr.stack
+        : String(err);
+  return text
+    .split("\n")
+    .filter((line) => !/^\s+at .*\(?node:internal\//.test(line))
+    .join("\n");
+}
+
+module.exports = { describeForPage, renderErrorPage, sendErrorPage, sendPlainError };
