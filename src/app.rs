@@ -93,26 +93,27 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
 
     let dev = launch.settings.dev;
     let mut app = App::new(generation, ServerOptions { dev });
-    let publisher = if dev {
+    let mut watching = None;
+    if dev {
         let (freshness, publisher) = Freshness::new();
-        app = app.with_freshness(freshness);
-        Some(publisher)
-    } else {
-        None
-    };
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let watch = dev::ProjectWatch::new(builder.root(), publisher, events_tx)
+            .context("could not watch the project folder for changes")?;
+        let probe = watch.clone();
+        app = app.with_freshness(freshness.with_probe(move || probe.probe()));
+        watching = Some((watch, events_rx));
+    }
     let app = Arc::new(app);
-    let dev_session = match publisher {
-        Some(publisher) => Some(
-            dev::DevSession::start(
-                app.clone(),
-                launch.clone(),
-                builder,
-                &project,
-                env.vars.clone(),
-                publisher,
-            )
-            .context("could not watch the project folder for changes")?,
-        ),
+    let dev_session = match watching {
+        Some((watch, events_rx)) => Some(dev::DevSession::start(
+            app.clone(),
+            launch.clone(),
+            builder,
+            &project,
+            env.vars.clone(),
+            watch,
+            events_rx,
+        )?),
         None => None,
     };
     output::ready(

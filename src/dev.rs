@@ -7,15 +7,16 @@
 //! a change is being built wait for it ([`petrel_server::Freshness`]), so the first request
 //! after a save always sees the new code.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
+use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask};
 use petrel_project::{Mode, Project, ProjectBuilder};
 use petrel_server::{App, FreshnessPublisher};
 use petrel_worker::WorkerPool;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -44,21 +45,23 @@ const SPARE_DELAY: Duration = Duration::from_millis(500);
 pub struct DevSession {
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
-    _watcher: ProjectWatcher,
+    reader: JoinHandle<()>,
 }
 
 impl DevSession {
-    /// Starts watching `builder`'s project; `project` is what is serving now.
+    /// Starts the reload loop for `builder`'s project; `project` is what is serving now,
+    /// `watch` and `events` the watcher of its folder and the channel it reports to.
     pub fn start(
         app: Arc<App>,
         launch: Arc<Launch>,
         builder: ProjectBuilder,
         project: &Project,
         env: Vec<(String, String)>,
-        publisher: FreshnessPublisher,
+        watch: ProjectWatch,
+        events_rx: mpsc::UnboundedReceiver<()>,
     ) -> anyhow::Result<DevSession> {
-        let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let watcher = watch_project(builder.root(), publisher.clone(), events_tx)?;
+        let publisher = watch.publisher.clone();
+        let reader = watch.spawn_reader()?;
         let (stop_tx, stop_rx) = oneshot::channel();
         let state = ReloadState {
             app,
@@ -76,12 +79,13 @@ impl DevSession {
         Ok(DevSession {
             stop: stop_tx,
             task,
-            _watcher: watcher,
+            reader,
         })
     }
 
     /// Stops the loop and every worker it started (the spare and the draining ones).
     pub async fn stop(self) {
+        self.reader.abort();
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
@@ -122,72 +126,165 @@ fn signature(project: &Project, env: &[(String, String)]) -> String {
     text
 }
 
-/// Watches the project root (its own entries) and every folder in it except the ignored
-/// ones (recursively), so `node_modules` costs no inotify watches.
-fn watch_project(
-    root: &Path,
+/// Watches the project folder with inotify: the root and every folder in it except the
+/// ignored ones (so `node_modules` costs no watches), adding folders as they appear.
+///
+/// Events are read by a task when the inotify descriptor becomes readable, and also by
+/// [`ProjectWatch::probe`] at the start of each request: the kernel queues a file's events
+/// before the `write` that caused them returns, so a request sent after a save always finds
+/// them, however late the task runs.
+#[derive(Clone)]
+pub struct ProjectWatch {
+    state: Arc<std::sync::Mutex<WatchState>>,
     publisher: FreshnessPublisher,
     events: mpsc::UnboundedSender<()>,
-) -> notify::Result<ProjectWatcher> {
-    let root = root.to_path_buf();
-    let (dirs_tx, dirs_rx) = std::sync::mpsc::channel::<PathBuf>();
-    let handler_root = root.clone();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        if matches!(event.kind, EventKind::Access(_)) {
-            return;
-        }
-        let relevant: Vec<&PathBuf> = event
-            .paths
-            .iter()
-            .filter(|p| is_relevant(&handler_root, p))
-            .collect();
-        if relevant.is_empty() {
-            return;
-        }
-        for path in &relevant {
-            // A new top-level folder needs its own recursive watch.
-            if matches!(event.kind, EventKind::Create(_))
-                && path.parent() == Some(handler_root.as_path())
-                && path.is_dir()
-            {
-                let _ = dirs_tx.send(path.to_path_buf());
-            }
-        }
-        publisher.changed();
-        let _ = events.send(());
-    })?;
-    watcher.watch(&root, RecursiveMode::NonRecursive)?;
-    for entry in std::fs::read_dir(&root)?.flatten() {
-        let path = entry.path();
-        if path.is_dir() && is_relevant(&root, &path) {
-            watcher.watch(&path, RecursiveMode::Recursive)?;
-        }
-    }
-    // Top-level folders created later are added by a small thread (the handler cannot borrow
-    // the watcher it belongs to).
-    let watcher = Arc::new(std::sync::Mutex::new(watcher));
-    let adder = Arc::downgrade(&watcher);
-    std::thread::Builder::new()
-        .name("petrel-watch".into())
-        .spawn(move || {
-            while let Ok(dir) = dirs_rx.recv() {
-                let Some(watcher) = adder.upgrade() else {
-                    return;
-                };
-                let _ = watcher
-                    .lock()
-                    .expect("watcher lock")
-                    .watch(&dir, RecursiveMode::Recursive);
-            }
-        })?;
-    Ok(ProjectWatcher(watcher))
 }
 
-/// Keeps the watcher alive (the thread that adds folders to it only holds a weak reference).
-struct ProjectWatcher(
-    #[allow(dead_code, reason = "held for its Drop")] Arc<std::sync::Mutex<RecommendedWatcher>>,
-);
+struct WatchState {
+    /// Owned by tokio's readiness registration, so the descriptor lives as long as it.
+    inotify: AsyncFd<Inotify>,
+    root: PathBuf,
+    dirs: HashMap<WatchDescriptor, PathBuf>,
+    buffer: Vec<u8>,
+}
+
+const WATCH_MASK: WatchMask = WatchMask::MODIFY
+    .union(WatchMask::CLOSE_WRITE)
+    .union(WatchMask::CREATE)
+    .union(WatchMask::DELETE)
+    .union(WatchMask::MOVED_FROM)
+    .union(WatchMask::MOVED_TO)
+    .union(WatchMask::ATTRIB);
+
+impl ProjectWatch {
+    /// Starts watching `root`; changes bump `publisher` and wake the reload loop via `events`.
+    pub fn new(
+        root: &Path,
+        publisher: FreshnessPublisher,
+        events: mpsc::UnboundedSender<()>,
+    ) -> std::io::Result<ProjectWatch> {
+        #[allow(
+            deprecated,
+            reason = "the safe constructor; sound here because the AsyncFd owns the Inotify, so the descriptor stays open while registered"
+        )]
+        let inotify = AsyncFd::with_interest(Inotify::init()?, tokio::io::Interest::READABLE)?;
+        let mut state = WatchState {
+            inotify,
+            root: root.to_path_buf(),
+            dirs: HashMap::new(),
+            buffer: vec![0; 64 * 1024],
+        };
+        state.add_tree(root)?;
+        Ok(ProjectWatch {
+            state: Arc::new(std::sync::Mutex::new(state)),
+            publisher,
+            events,
+        })
+    }
+
+    /// Reads the queued events (without blocking) and reports a change if there was one.
+    pub fn probe(&self) {
+        let changed = self.state.lock().expect("watch lock").drain();
+        if changed {
+            self.publisher.changed();
+            let _ = self.events.send(());
+        }
+    }
+
+    /// Reads events whenever the descriptor becomes readable, until the task is dropped.
+    fn spawn_reader(&self) -> std::io::Result<JoinHandle<()>> {
+        let watch = self.clone();
+        Ok(tokio::spawn(async move {
+            loop {
+                let ready = std::future::poll_fn(|cx| {
+                    let state = watch.state.lock().expect("watch lock");
+                    // Readiness is cleared before reading: an event that arrives after the
+                    // read sets it again, so none is missed.
+                    state
+                        .inotify
+                        .poll_read_ready(cx)
+                        .map(|ready| ready.map(|mut guard| guard.clear_ready()))
+                })
+                .await;
+                if ready.is_err() {
+                    return;
+                }
+                watch.probe();
+            }
+        }))
+    }
+}
+
+impl WatchState {
+    /// Watches `dir` and every folder under it that is not ignored.
+    fn add_tree(&mut self, dir: &Path) -> std::io::Result<()> {
+        let wd = self.inotify.get_ref().watches().add(dir, WATCH_MASK)?;
+        self.dirs.insert(wd, dir.to_path_buf());
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && is_relevant(&self.root, &path) {
+                // A folder that vanished meanwhile is no error.
+                let _ = self.add_tree(&path);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads every queued event; true when one of them can affect what is served.
+    fn drain(&mut self) -> bool {
+        let mut changed = false;
+        loop {
+            let mut buffer = std::mem::take(&mut self.buffer);
+            let mut new_dirs = Vec::new();
+            let read = match self.inotify.get_mut().read_events(&mut buffer) {
+                Ok(events) => {
+                    let mut any = false;
+                    for event in events {
+                        any = true;
+                        if event.mask.contains(EventMask::Q_OVERFLOW) {
+                            changed = true;
+                            continue;
+                        }
+                        if event.mask.contains(EventMask::IGNORED) {
+                            self.dirs.remove(&event.wd);
+                            continue;
+                        }
+                        let Some(dir) = self.dirs.get(&event.wd) else {
+                            continue;
+                        };
+                        let path = match event.name {
+                            Some(name) => dir.join(name),
+                            None => dir.clone(),
+                        };
+                        if !is_relevant(&self.root, &path) {
+                            continue;
+                        }
+                        changed = true;
+                        if event.mask.contains(EventMask::ISDIR)
+                            && event
+                                .mask
+                                .intersects(EventMask::CREATE | EventMask::MOVED_TO)
+                        {
+                            new_dirs.push(path);
+                        }
+                    }
+                    any
+                }
+                Err(_) => false,
+            };
+            self.buffer = buffer;
+            for dir in new_dirs {
+                let _ = self.add_tree(&dir);
+            }
+            if !read {
+                return changed;
+            }
+        }
+    }
+}
 
 /// Whether a change at `path` can affect what is served.
 fn is_relevant(root: &Path, path: &Path) -> bool {

@@ -3,17 +3,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{Server, repo_root};
-
-fn project_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+use crate::harness::{Server, project_with, repo_root};
 
 #[test]
 fn a_non_literal_config_is_a_build_error_naming_file_and_line() {

@@ -19,6 +19,22 @@ pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }
 
+/// A project in a temporary folder made of `(path, text)` files.
+pub fn project_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        write_file(dir.path(), path, text);
+    }
+    dir
+}
+
+/// Writes `text` to `root/path`, creating folders.
+pub fn write_file(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 /// A running `petrel start`, stopped on drop.
 pub struct Server {
     child: Child,
@@ -34,10 +50,20 @@ impl Server {
             .unwrap_or_else(|logs| panic!("petrel did not become ready; its output:\n{logs}"))
     }
 
+    /// Starts `petrel dev <project> --port 0 -H 127.0.0.1 <extra>` and waits for its ready line.
+    pub fn start_dev(project: &Path, extra: &[&str]) -> Server {
+        Self::try_start_command("dev", project, extra)
+            .unwrap_or_else(|logs| panic!("petrel dev did not become ready; its output:\n{logs}"))
+    }
+
     /// Like [`Server::start`], returning the output when it never becomes ready.
     pub fn try_start(project: &Path, extra: &[&str]) -> Result<Server, String> {
+        Self::try_start_command("start", project, extra)
+    }
+
+    fn try_start_command(command: &str, project: &Path, extra: &[&str]) -> Result<Server, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_petrel"))
-            .arg("start")
+            .arg(command)
             .arg(project)
             .args(["--port", "0", "-H", "127.0.0.1"])
             .args(extra)

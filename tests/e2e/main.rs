@@ -2,6 +2,7 @@
 
 mod cli;
 mod conformance;
+mod dev;
 mod harness;
 mod middleware;
 mod spine;

@@ -1,9 +1,11 @@
 //! Holding requests back while `petrel dev` builds a change, so the first request after a
 //! save sees the new code rather than racing the rebuild.
 //!
-//! The file watcher bumps a counter the moment it sees a change (on its own thread); the
-//! rebuild task records which count its build covered once the new generation is serving. A
-//! request waits while the covered count is behind the seen one.
+//! The file watcher bumps a counter the moment it sees a change; the rebuild task records which
+//! count its build covered once the new generation is serving. A request first runs the
+//! watcher's *probe* (which picks up change events the kernel has queued but the watcher has
+//! not read yet, so a save that finished before the request was sent is always seen), then
+//! waits while the covered count is behind the seen one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +21,7 @@ const MAX_WAIT: Duration = Duration::from_secs(30);
 pub struct Freshness {
     seen: Arc<AtomicU64>,
     built: watch::Receiver<u64>,
+    probe: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// The watcher and builder side.
@@ -37,6 +40,7 @@ impl Freshness {
             Freshness {
                 seen: seen.clone(),
                 built: rx,
+                probe: None,
             },
             FreshnessPublisher {
                 seen,
@@ -45,8 +49,18 @@ impl Freshness {
         )
     }
 
+    /// Runs `probe` at the start of every [`Freshness::wait`]: it should report changes that
+    /// happened but were not seen yet (through the publisher).
+    pub fn with_probe(mut self, probe: impl Fn() + Send + Sync + 'static) -> Self {
+        self.probe = Some(Arc::new(probe));
+        self
+    }
+
     /// Returns once every change seen so far is built (or after a long bound).
     pub async fn wait(&self) {
+        if let Some(probe) = &self.probe {
+            probe();
+        }
         let target = self.seen.load(Ordering::Acquire);
         if *self.built.borrow() >= target {
             return;
