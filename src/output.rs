@@ -60,17 +60,29 @@ pub fn ready(
         return;
     }
     let mut out = String::new();
-    let _ = writeln!(out, "   ▲ Petrel {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        out,
+        "   {} {}",
+        paint(Paint::Bold, "▲ Petrel"),
+        env!("CARGO_PKG_VERSION")
+    );
     let _ = writeln!(out, "   - Local:        {local}");
     if matches!(hostname, "0.0.0.0" | "::") {
-        let _ = writeln!(out, "   - Network:      http://{addr}");
+        let network =
+            network_ip().map_or_else(|| addr.to_string(), |ip| format!("{ip}:{}", addr.port()));
+        let _ = writeln!(out, "   - Network:      http://{network}");
     }
     if !env_files.is_empty() {
         let _ = writeln!(out, "   - Environments: {}", env_files.join(", "));
     }
     let _ = writeln!(out, "   - API routes:   {}", project.routes.len());
     let _ = writeln!(out);
-    let _ = writeln!(out, " ✓ Ready in {}ms", took.as_millis());
+    let _ = writeln!(
+        out,
+        " {} Ready in {}ms",
+        paint(Paint::Green, "✓"),
+        took.as_millis()
+    );
     flush();
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
@@ -99,11 +111,11 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for HumanLayer {
         let mut line = String::new();
         let to_stderr = match *meta.level() {
             Level::ERROR => {
-                line.push_str(" ⨯ ");
+                let _ = write!(line, " {} ", paint(Paint::Red, "⨯"));
                 true
             }
             Level::WARN => {
-                line.push_str(" ⚠ ");
+                let _ = write!(line, " {} ", paint(Paint::Yellow, "⚠"));
                 true
             }
             _ => {
@@ -114,6 +126,23 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for HumanLayer {
         if target == "petrel::handler" && !visitor.page.is_empty() && *meta.level() == Level::ERROR
         {
             let _ = write!(line, "{} {{ page: '{}' }}", visitor.message, visitor.page);
+        } else if target == "petrel::request" && visitor.status > 0 && colors() {
+            // Color the status code the way `next dev` does.
+            let status = visitor.status.to_string();
+            let color = match visitor.status {
+                200..=299 => Paint::Green,
+                300..=399 => Paint::Cyan,
+                400..=499 => Paint::Yellow,
+                _ => Paint::Red,
+            };
+            let needle = format!(" {status} in ");
+            line.push_str(&visitor.message.replacen(
+                &needle,
+                &format!(" {} in ", paint(color, &status)),
+                1,
+            ));
+        } else if let Some(rest) = visitor.message.strip_prefix("✓ ") {
+            let _ = write!(line, "{} {rest}", paint(Paint::Green, "✓"));
         } else {
             line.push_str(&visitor.message);
         }
@@ -203,6 +232,7 @@ pub fn flush() {
 struct MessageVisitor {
     message: String,
     page: String,
+    status: u64,
 }
 
 impl Visit for MessageVisitor {
@@ -214,9 +244,56 @@ impl Visit for MessageVisitor {
         }
     }
 
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "status" {
+            self.status = value;
+        }
+    }
+
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
             self.message = format!("{value:?}");
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Paint {
+    Bold,
+    Green,
+    Cyan,
+    Yellow,
+    Red,
+}
+
+/// Whether to color the output: stdout is a terminal and `NO_COLOR` is not set.
+fn colors() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        use std::io::IsTerminal as _;
+        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    })
+}
+
+fn paint(paint: Paint, text: &str) -> String {
+    if !colors() {
+        return text.to_string();
+    }
+    let code = match paint {
+        Paint::Bold => "1",
+        Paint::Green => "32",
+        Paint::Cyan => "36",
+        Paint::Yellow => "33",
+        Paint::Red => "31",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// This machine's address on its network (what `- Network:` shows), found by asking the OS
+/// which local address would route to a public one; no packet is sent.
+fn network_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }

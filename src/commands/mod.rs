@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod dev;
+pub mod routes;
 pub mod start;

@@ -98,3 +98,72 @@ fn start_without_a_folder_serves_the_current_one_on_port_from_env() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.text(), r#"{"message":"Hello from Next.js!"}"#);
 }
+
+#[test]
+fn routes_prints_the_table_with_kinds_config_and_errors() {
+    let dir = project_with(&[
+        (
+            "pages/api/items/[id].ts",
+            "export const config = { api: { bodyParser: false }, maxDuration: 5 };\nexport default (req: any, res: any) => res.send('x');\n",
+        ),
+        (
+            "pages/api/edge.ts",
+            "export const config = { runtime: 'edge' };\nexport default () => new Response('x');\n",
+        ),
+        (
+            "pages/api/job.ts",
+            "export const config = { type: 'experimental-background' };\nexport default (req: any, res: any) => res.send('x');\n",
+        ),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .arg("routes")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("Route"), "{text}");
+    let row = |route: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{route} ")))
+            .unwrap_or_else(|| panic!("{route} not in {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        row("/api/items/[id]"),
+        "/api/items/[id] pages/api/items/[id].ts pages bodyParser=false, maxDuration=5"
+    );
+    assert_eq!(row("/api/edge"), "/api/edge pages/api/edge.ts pages (edge)");
+    assert_eq!(row("/api/job"), "/api/job pages/api/job.ts background");
+
+    // A broken route is listed with its error, and the command fails.
+    std::fs::write(
+        dir.path().join("pages/api/job.ts"),
+        "export default (req: any, res: any) => res.send('x' +);\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(["routes", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == "/api/job")
+        .unwrap();
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("pages/api/job.ts:1:54: Unexpected token"),
+        "{job}"
+    );
+}
