@@ -1,7 +1,6 @@
 //! The composition root: loads the project, starts the worker pool and the HTTP server, and
 //! wires them together. The only place that knows every crate.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -85,8 +84,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let launch = Arc::new(Launch { settings, addr });
 
-    let env = load_env(&project, mode)?;
-    let generation = start_generation(&launch, &project, &env.vars, None)
+    let generation = start_generation(&launch, &project, &project.env, None)
         .await
         .context("could not start the Node workers")?;
     tracing::debug!("workers ready at {} ms", started.elapsed().as_millis());
@@ -110,7 +108,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
             launch.clone(),
             builder,
             &project,
-            env.vars.clone(),
+            project.env.clone(),
             watch,
             events_rx,
         )?),
@@ -120,7 +118,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         &launch.settings.hostname,
         addr,
         &project,
-        &env.files,
+        &project.env_files,
         started.elapsed(),
         launch.settings.json,
     );
@@ -130,12 +128,6 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     }
     app.current().pool().shutdown().await;
     served.context("the HTTP server failed")
-}
-
-/// The `.env*` files of the mode, under the real environment.
-pub fn load_env(project: &Project, mode: Mode) -> anyhow::Result<petrel_project::EnvFiles> {
-    let process_env: HashMap<String, String> = std::env::vars().collect();
-    petrel_project::load_env_files(&project.root, mode, &process_env).map_err(anyhow::Error::msg)
 }
 
 /// The default time limit of a handler (petrel.toml `[functions] timeout`, else 300 s).

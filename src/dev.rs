@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask};
-use petrel_project::{Mode, Project, ProjectBuilder};
+use petrel_project::{Project, ProjectBuilder};
 use petrel_server::{App, FreshnessPublisher};
 use petrel_worker::WorkerPool;
 use tokio::io::unix::AsyncFd;
@@ -383,13 +383,7 @@ impl ReloadState {
         for warning in &project.warnings {
             tracing::warn!(target: "petrel::build", "{warning}");
         }
-        let env = match app::load_env(&project, Mode::Dev) {
-            Ok(env) => env.vars,
-            Err(err) => {
-                tracing::error!(target: "petrel::dev", "{err}");
-                self.env.clone()
-            }
-        };
+        let env = project.env.clone();
         let signature = signature(&project, &env);
         if report.transpiled.is_empty() && signature == self.signature {
             return;

@@ -167,3 +167,33 @@ fn routes_prints_the_table_with_kinds_config_and_errors() {
         "{job}"
     );
 }
+
+#[test]
+fn a_throwing_next_config_stops_start_naming_file_and_line() {
+    let dir = project_with(&[
+        (
+            "next.config.mjs",
+            "const base = process.env.BASE;\nif (!base) throw new Error(\"BASE is not set\");\nexport default { basePath: base };\n",
+        ),
+        (
+            "pages/api/ok.ts",
+            "export default (req: any, res: any) => res.send('ok');\n",
+        ),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .arg("start")
+        .arg(dir.path())
+        .args(["--port", "0"])
+        .env_remove("BASE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("next.config.mjs:2:18"), "{stderr}");
+    assert!(stderr.contains("BASE is not set"), "{stderr}");
+
+    // With the variable from .env.production (read before the config, as Next does) it serves.
+    std::fs::write(dir.path().join(".env.production"), "BASE=/docs\n").unwrap();
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(server.get("/docs/api/ok").text(), "ok");
+}

@@ -283,3 +283,56 @@ fn env_files_reload_with_dev_precedence() {
     let env = server.get("/api/env").json();
     assert_eq!(env["B"], "from-dev-local");
 }
+
+#[test]
+fn next_config_changes_apply_without_a_restart() {
+    let project = project_with(&[
+        (
+            "next.config.js",
+            "module.exports = { basePath: \"/base\", pageExtensions: [\"api.ts\"] };\n",
+        ),
+        (
+            "pages/api/where.api.ts",
+            "export default (req: any, res: any) => res.json({ url: req.url });\n",
+        ),
+        (
+            "pages/api/helper.ts",
+            "export default (req: any, res: any) => res.send(\"not a route\");\n",
+        ),
+    ]);
+    let root = project.path();
+    let server = Server::start_dev(root, &[]);
+    assert_eq!(
+        server.get("/base/api/where").text(),
+        r#"{"url":"/api/where"}"#
+    );
+    assert_eq!(server.get("/api/where").status, 404);
+    assert_eq!(server.get("/base/api/helper").status, 404);
+
+    write_file(
+        root,
+        "next.config.js",
+        "module.exports = (phase) => ({ basePath: \"/v2\", trailingSlash: true, env: { PHASE: phase } });\n",
+    );
+    // pageExtensions back to the default: helper.ts is a route, where.api.ts is `/api/where.api`.
+    assert_eq!(server.get("/v2/api/helper/").text(), "not a route");
+    assert_eq!(server.get("/base/api/where/").status, 404);
+    // (a last segment with a dot takes no trailing slash, as in Next)
+    assert_eq!(server.get("/v2/api/where.api").status, 200);
+    let redirect = server.get("/v2/api/helper");
+    assert_eq!(redirect.status, 308);
+    assert_eq!(redirect.header("location"), Some("/v2/api/helper/"));
+
+    // A config that throws keeps the previous one serving and says where it failed.
+    write_file(
+        root,
+        "next.config.js",
+        "const x = 1;\nthrow new Error(\"bad config\");\n",
+    );
+    assert_eq!(server.get("/v2/api/helper/").text(), "not a route");
+    assert!(
+        server.wait_for_log("next.config.js:2:7", Duration::from_secs(5)),
+        "{}",
+        server.logs()
+    );
+}

@@ -7,10 +7,15 @@
 
 mod config;
 mod env;
+mod next_config;
 mod settings;
 
 pub use config::{PagesApiConfig, RouteKind, Runtime, parse_size};
 pub use env::{EnvFiles, load_env_files, parse_dotenv};
+pub use next_config::{
+    NEXT_CONFIG_FILES, NEXT_CONFIG_TIMEOUT, NextConfig, NextConfigError, find_next_config,
+    load_next_config, load_next_config_with_env,
+};
 pub use settings::{FunctionSettings, Settings, WorkerSettings};
 
 use std::collections::HashMap;
@@ -72,6 +77,15 @@ pub struct Project {
     pub base_path: String,
     /// `trailingSlash`.
     pub trailing_slash: bool,
+    /// `pageExtensions`.
+    pub page_extensions: Vec<String>,
+    /// The `next.config.*` file read, if any.
+    pub next_config_file: Option<PathBuf>,
+    /// The `.env*` files loaded, in precedence order (for the banner).
+    pub env_files: Vec<String>,
+    /// Environment for the workers: the `.env*` values (under the real environment), then
+    /// next.config `env` (which wins, as Next inlines it).
+    pub env: Vec<(String, String)>,
     /// Problems worth telling the user that do not stop serving.
     pub warnings: Vec<String>,
     /// `petrel.toml`.
@@ -90,6 +104,12 @@ pub enum ProjectError {
     /// One or more routes failed to build; every problem is listed.
     #[error("{} problem(s) found while building the API routes:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Build(Vec<String>),
+    /// `next.config.*` could not be read.
+    #[error(transparent)]
+    NextConfig(#[from] NextConfigError),
+    /// A `.env*` file could not be read.
+    #[error("{0}")]
+    Env(String),
 }
 
 /// Default page extensions of Next.js.
@@ -118,6 +138,10 @@ pub fn load(root: &Path, mode: Mode) -> Result<Project, ProjectError> {
 pub struct ProjectBuilder {
     root: PathBuf,
     mode: Mode,
+    node: PathBuf,
+    process_env: HashMap<String, String>,
+    /// The last next.config read, and a stamp of what it was read from.
+    next_config: Option<(u64, NextConfig)>,
     compiler: Option<(u64, Compiler)>,
     exports: HashMap<PathBuf, (u64, Result<StaticExports, String>)>,
 }
@@ -150,6 +174,11 @@ impl ProjectBuilder {
         Ok(ProjectBuilder {
             root,
             mode,
+            node: std::env::var_os("PETREL_NODE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("node")),
+            process_env: std::env::vars().collect(),
+            next_config: None,
             compiler: None,
             exports: HashMap::new(),
         })
@@ -171,8 +200,18 @@ impl ProjectBuilder {
     pub fn build_with_report(&mut self) -> Result<(Project, BuildReport), ProjectError> {
         let root = self.root.clone();
         let settings = Settings::load(&root).map_err(|e| ProjectError::Build(vec![e]))?;
-        let scan = petrel_router::scan_pages_api(&root, &DEFAULT_PAGE_EXTENSIONS)?;
-        let warnings = scan.warnings.clone();
+        let env_files =
+            load_env_files(&root, self.mode, &self.process_env).map_err(ProjectError::Env)?;
+        self.compiler()?;
+        let next_config = self.next_config(&env_files.vars)?;
+        let extensions: Vec<&str> = next_config
+            .page_extensions
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let scan = petrel_router::scan_pages_api(&root, &extensions)?;
+        let mut warnings = next_config.warnings.clone();
+        warnings.extend(scan.warnings.iter().cloned());
         let compiler = self.compiler()?;
         compiler.reset_transpiled();
         let mut routes = Vec::with_capacity(scan.routes.len());
@@ -219,7 +258,6 @@ impl ProjectBuilder {
             routes.push(route);
         }
         self.exports.retain(|file, _| live_files.contains(file));
-        let mut warnings = warnings;
         for route in &routes {
             if route.error.is_none()
                 && !route.has_default_export
@@ -246,8 +284,16 @@ impl ProjectBuilder {
                 root,
                 pages_dir: scan.pages_dir,
                 routes,
-                base_path: String::new(),
-                trailing_slash: false,
+                base_path: next_config.base_path.clone(),
+                trailing_slash: next_config.trailing_slash,
+                page_extensions: next_config.page_extensions.clone(),
+                next_config_file: next_config.file.clone(),
+                env_files: env_files.files,
+                env: env_files
+                    .vars
+                    .into_iter()
+                    .chain(next_config.env.iter().cloned())
+                    .collect(),
                 warnings,
                 settings,
             },
@@ -268,6 +314,31 @@ impl ProjectBuilder {
             self.compiler = Some((stamp, compiler));
         }
         Ok(&mut self.compiler.as_mut().expect("compiler just created").1)
+    }
+
+    /// next.config, evaluated again only when the file or the environment changed (its own
+    /// imports are not tracked: save next.config itself after changing one).
+    fn next_config(&mut self, env: &[(String, String)]) -> Result<NextConfig, ProjectError> {
+        let Some(file) = find_next_config(&self.root)? else {
+            self.next_config = None;
+            return Ok(NextConfig::default());
+        };
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let stamp = hash_text(&format!("{}\0{text}\0{env:?}", file.display()));
+        if let Some((cached, config)) = &self.next_config
+            && *cached == stamp
+        {
+            return Ok(config.clone());
+        }
+        let compiler = &mut self.compiler.as_mut().expect("compiler created").1;
+        let config = load_next_config_with_env(&self.root, self.mode, compiler, &self.node, env)?;
+        if !config.output.trim().is_empty() {
+            for line in config.output.lines() {
+                tracing::info!(target: "petrel::next_config", "{line}");
+            }
+        }
+        self.next_config = Some((stamp, config.clone()));
+        Ok(config)
     }
 
     /// The route's static exports, parsed again only when its source changed.
