@@ -2,12 +2,12 @@
 //! wires them together. The only place that knows every crate.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use petrel_project::{Mode, Project, ProjectBuilder};
+use petrel_project::{Mode, Project, ProjectBuilder, Settings};
 use petrel_router::{RoutePattern, RouteTable};
 use petrel_server::{App, Freshness, Generation, RouteTarget, ServerOptions};
 use petrel_worker::{PoolConfig, ServerAddress, ToWorker, WorkerPool, WorkerRoute};
@@ -46,33 +46,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     let started = Instant::now();
     let mode = settings.mode();
     let mut builder = ProjectBuilder::new(&settings.dir, mode)?;
-    let (builder, built) = tokio::task::spawn_blocking(move || {
-        let built = builder.build();
-        (builder, built)
-    })
-    .await
-    .context("the build task panicked")?;
-    let project = built?;
-    if settings.dev {
-        dev::report_route_errors(&project, &mut Default::default());
-    } else {
-        let problems: Vec<String> = project
-            .routes
-            .iter()
-            .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
-            .collect();
-        if !problems.is_empty() {
-            return Err(petrel_project::ProjectError::Build(problems).into());
-        }
-    }
-    tracing::debug!(
-        "project loaded and built in {} ms",
-        started.elapsed().as_millis()
-    );
-    for warning in &project.warnings {
-        tracing::warn!(target: "petrel::build", "{warning}");
-    }
-
+    let root = builder.root().to_path_buf();
     let listener = TcpListener::bind((settings.hostname.as_str(), settings.port))
         .await
         .with_context(|| {
@@ -84,7 +58,58 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let launch = Arc::new(Launch { settings, addr });
 
-    let generation = start_generation(&launch, &project, &project.env, None)
+    // The workers boot (~60 ms of Node start-up) while the project is read and built (which
+    // may itself run Node for next.config): they get the routes and the environment by
+    // message once the build is done.
+    let petrel_settings =
+        Settings::load(&root).map_err(|e| petrel_project::ProjectError::Build(vec![e]))?;
+    let early_pool = tokio::spawn(WorkerPool::start(
+        pool_config(&launch, &root, &petrel_settings),
+        worker_init(&launch, &root, "", Vec::new(), Vec::new()),
+    ));
+    let (builder, built) = tokio::task::spawn_blocking(move || {
+        let built = builder.build();
+        (builder, built)
+    })
+    .await
+    .context("the build task panicked")?;
+    let project = match built.map_err(anyhow::Error::from).and_then(|project| {
+        if !launch.settings.dev {
+            let problems: Vec<String> = project
+                .routes
+                .iter()
+                .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
+                .collect();
+            if !problems.is_empty() {
+                return Err(petrel_project::ProjectError::Build(problems).into());
+            }
+        }
+        Ok(project)
+    }) {
+        Ok(project) => project,
+        Err(err) => {
+            if let Ok(Ok(pool)) = early_pool.await {
+                pool.shutdown().await;
+            }
+            return Err(err);
+        }
+    };
+    if launch.settings.dev {
+        dev::report_route_errors(&project, &mut Default::default());
+    }
+    tracing::debug!(
+        "project loaded and built in {} ms",
+        started.elapsed().as_millis()
+    );
+    for warning in &project.warnings {
+        tracing::warn!(target: "petrel::build", "{warning}");
+    }
+
+    let pool = early_pool
+        .await
+        .context("the worker start task panicked")?
+        .context("could not start the Node workers")?;
+    let generation = start_generation(&launch, &project, Some(pool))
         .await
         .context("could not start the Node workers")?;
     tracing::debug!("workers ready at {} ms", started.elapsed().as_millis());
@@ -108,7 +133,6 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
             launch.clone(),
             builder,
             &project,
-            project.env.clone(),
             watch,
             events_rx,
         )?),
@@ -141,12 +165,11 @@ fn default_timeout(project: &Project) -> Duration {
 }
 
 /// Builds the route table and starts workers for `project`. `spare`, when given, is a pool
-/// started earlier with the same environment and no routes: it is given this project's routes
+/// started earlier that never served: it is given this project's routes and environment
 /// instead of starting new processes (`petrel dev` keeps one ready for the next change).
 pub async fn start_generation(
     launch: &Launch,
     project: &Project,
-    env: &[(String, String)],
     spare: Option<WorkerPool>,
 ) -> anyhow::Result<Generation> {
     let (table, init) = route_tables(launch, project)?;
@@ -155,7 +178,9 @@ pub async fn start_generation(
             pool.update_init(init);
             pool
         }
-        None => WorkerPool::start(pool_config(launch, project, env), init).await?,
+        None => {
+            WorkerPool::start(pool_config(launch, &project.root, &project.settings), init).await?
+        }
     };
     Ok(Generation::new(
         table,
@@ -166,20 +191,15 @@ pub async fn start_generation(
 }
 
 /// Starts workers with no routes, to be given routes later by [`start_generation`].
-pub async fn start_spare_pool(
-    launch: &Launch,
-    project: &Project,
-    env: &[(String, String)],
-) -> anyhow::Result<WorkerPool> {
-    let init = worker_init(launch, project, Vec::new());
-    Ok(WorkerPool::start(pool_config(launch, project, env), init).await?)
+pub async fn start_spare_pool(launch: &Launch, project: &Project) -> anyhow::Result<WorkerPool> {
+    let init = worker_init(launch, &project.root, "", Vec::new(), Vec::new());
+    Ok(WorkerPool::start(pool_config(launch, &project.root, &project.settings), init).await?)
 }
 
-fn pool_config(launch: &Launch, project: &Project, env: &[(String, String)]) -> PoolConfig {
+fn pool_config(launch: &Launch, root: &Path, project_settings: &Settings) -> PoolConfig {
     let settings = &launch.settings;
-    let mut pool_config = PoolConfig::new(project.root.clone());
-    pool_config.env.extend(env.iter().cloned());
-    let workers = &project.settings.workers;
+    let mut pool_config = PoolConfig::new(root.to_path_buf());
+    let workers = &project_settings.workers;
     // `next dev` is one process; one worker also makes a reload after a change cheapest.
     let default_count = if settings.dev { Some(1) } else { None };
     if let Some(n) = settings.workers.or(workers.count).or(default_count) {
@@ -206,12 +226,19 @@ fn pool_config(launch: &Launch, project: &Project, env: &[(String, String)]) -> 
     pool_config
 }
 
-fn worker_init(launch: &Launch, project: &Project, routes: Vec<WorkerRoute>) -> ToWorker {
+fn worker_init(
+    launch: &Launch,
+    root: &Path,
+    base_path: &str,
+    routes: Vec<WorkerRoute>,
+    env: Vec<(String, String)>,
+) -> ToWorker {
     ToWorker::Init {
         routes,
+        env,
         dev: launch.settings.dev,
-        base_path: project.base_path.clone(),
-        root: project.root.clone(),
+        base_path: base_path.to_string(),
+        root: root.to_path_buf(),
         server: ServerAddress {
             host: client_host(&launch.settings.hostname, launch.addr),
             port: launch.addr.port(),
@@ -257,7 +284,13 @@ fn route_tables(
     }
     Ok((
         RouteTable::new(entries)?,
-        worker_init(launch, project, worker_routes),
+        worker_init(
+            launch,
+            &project.root,
+            &project.base_path,
+            worker_routes,
+            project.env.clone(),
+        ),
     ))
 }
 

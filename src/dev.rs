@@ -56,7 +56,6 @@ impl DevSession {
         launch: Arc<Launch>,
         builder: ProjectBuilder,
         project: &Project,
-        env: Vec<(String, String)>,
         watch: ProjectWatch,
         events_rx: mpsc::UnboundedReceiver<()>,
     ) -> anyhow::Result<DevSession> {
@@ -67,10 +66,9 @@ impl DevSession {
             app,
             launch,
             builder: Some(builder),
-            signature: signature(project, &env),
+            signature: signature(project),
             printed_errors: current_errors(project),
             project: project.clone(),
-            env,
             spare: None,
             draining: Vec::new(),
             publisher,
@@ -111,7 +109,7 @@ fn current_errors(project: &Project) -> HashSet<String> {
 }
 
 /// What the workers of a generation depend on, besides the transpiled code.
-fn signature(project: &Project, env: &[(String, String)]) -> String {
+fn signature(project: &Project) -> String {
     let mut text = format!("{}|{}|", project.base_path, project.trailing_slash);
     for route in &project.routes {
         text.push_str(&format!(
@@ -122,7 +120,7 @@ fn signature(project: &Project, env: &[(String, String)]) -> String {
             route.error
         ));
     }
-    text.push_str(&format!("{env:?}"));
+    text.push_str(&format!("{:?}", project.env));
     text
 }
 
@@ -305,15 +303,14 @@ struct ReloadState {
     printed_errors: HashSet<String>,
     /// The project being served (its settings shape the spare pool).
     project: Project,
-    env: Vec<(String, String)>,
     spare: Option<SparePool>,
     draining: Vec<WorkerPool>,
     publisher: FreshnessPublisher,
 }
 
-/// Workers started ahead of the next change, and the environment they were started with.
+/// Workers started ahead of the next change (they get the build and its environment by
+/// message when they are used).
 struct SparePool {
-    env: Vec<(String, String)>,
     /// Ends the delay before the spare starts (a change came early).
     hurry: Arc<tokio::sync::Notify>,
     pool: JoinHandle<anyhow::Result<WorkerPool>>,
@@ -383,13 +380,12 @@ impl ReloadState {
         for warning in &project.warnings {
             tracing::warn!(target: "petrel::build", "{warning}");
         }
-        let env = project.env.clone();
-        let signature = signature(&project, &env);
+        let signature = signature(&project);
         if report.transpiled.is_empty() && signature == self.signature {
             return;
         }
-        let spare = self.take_spare(&env).await;
-        let generation = match app::start_generation(&self.launch, &project, &env, spare).await {
+        let spare = self.take_spare().await;
+        let generation = match app::start_generation(&self.launch, &project, spare).await {
             Ok(generation) => generation,
             Err(err) => {
                 tracing::error!(
@@ -404,7 +400,6 @@ impl ReloadState {
         self.draining.push(old_pool.clone());
         tokio::spawn(async move { old_pool.drain(DRAIN_LIMIT).await });
         self.signature = signature;
-        self.env = env;
         self.project = project;
         let what = if report.transpiled.is_empty() {
             "routes or environment changed".to_string()
@@ -421,17 +416,9 @@ impl ReloadState {
         self.prepare_spare(SPARE_DELAY);
     }
 
-    /// The spare pool, if one was started with `env` (it is hurried along when still
-    /// waiting or booting); a spare with another environment is stopped.
-    async fn take_spare(&mut self, env: &[(String, String)]) -> Option<WorkerPool> {
+    /// The spare pool (hurried along when it is still waiting or booting).
+    async fn take_spare(&mut self) -> Option<WorkerPool> {
         let spare = self.spare.take()?;
-        if spare.env != env {
-            spare.pool.abort();
-            if let Ok(Ok(pool)) = spare.pool.await {
-                pool.shutdown().await;
-            }
-            return None;
-        }
         spare.hurry.notify_one();
         match spare.pool.await {
             Ok(Ok(pool)) if pool.live_workers() > 0 => Some(pool),
@@ -445,20 +432,17 @@ impl ReloadState {
 
     fn prepare_spare(&mut self, delay: Duration) {
         let launch = self.launch.clone();
-        let env = self.env.clone();
         let project = self.project.clone();
-        let spare_env = env.clone();
         let hurry = Arc::new(tokio::sync::Notify::new());
         let woken = hurry.clone();
         self.spare = Some(SparePool {
-            env,
             hurry,
             pool: tokio::spawn(async move {
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = woken.notified() => {}
                 }
-                app::start_spare_pool(&launch, &project, &spare_env).await
+                app::start_spare_pool(&launch, &project).await
             }),
         });
     }

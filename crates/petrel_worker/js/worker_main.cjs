@@ -308,6 +308,7 @@ server.on("clientError", (err, socket) => {
 function onControl(message) {
   switch (message.t) {
     case "init":
+      for (const [key, value] of message.env || []) process.env[key] = value;
       settings = { dev: !!message.dev, basePath: message.basePath || "", root: message.root || "" };
       server_address = message.server || server_address;
       routes.clear();

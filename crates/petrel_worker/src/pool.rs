@@ -84,7 +84,8 @@ struct Inner {
     config: PoolConfig,
     shim: PathBuf,
     socket_dir: PathBuf,
-    init: RwLock<ToWorker>,
+    /// The init message and its version (bumped by `update_init`, under the lock).
+    init: RwLock<(u64, ToWorker)>,
     slots: Vec<Slot>,
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
@@ -103,6 +104,8 @@ struct Worker {
     pid: u32,
     link: Arc<Link>,
     kill: Mutex<Option<oneshot::Sender<()>>>,
+    /// Version of the init message the worker was started with.
+    init_version: u64,
 }
 
 impl Worker {
@@ -138,7 +141,7 @@ impl WorkerPool {
             config,
             shim,
             socket_dir,
-            init: RwLock::new(init),
+            init: RwLock::new((0, init)),
             permits: Arc::new(Semaphore::new(total_permits)),
             waiting: AtomicUsize::new(0),
             live_changed: Notify::new(),
@@ -328,11 +331,17 @@ impl WorkerPool {
     }
 
     /// Replaces the route table in every worker (and in workers started later).
+    ///
+    /// A worker that is still starting got the previous message; its slot sends this one once
+    /// the worker is in place (see `run_slot`), so none is left with the old table.
     pub fn update_init(&self, init: ToWorker) {
-        *self.inner.init.write().expect("init lock") = init.clone();
+        let mut current = self.inner.init.write().expect("init lock");
+        *current = (current.0 + 1, init);
+        // Sent while holding the lock: a slot that places its worker after this loop finds
+        // the new version when it checks (it takes the lock too).
         for slot in &self.inner.slots {
             if let Some(worker) = slot.worker.read().expect("slot lock").as_ref() {
-                let _ = worker.link.send_control(&init);
+                let _ = worker.link.send_control(&current.1);
             }
         }
     }
@@ -531,7 +540,17 @@ async fn run_slot(
         let started = Instant::now();
         match start_worker(&inner, index).await {
             Ok((worker, mut child, kill_rx)) => {
-                *inner.slots[index].worker.write().expect("slot lock") = Some(worker.clone());
+                {
+                    // The table changed while this worker started: give it the new one before
+                    // it can take requests (frames on the link keep their order). Holding the
+                    // init lock while placing the worker means `update_init` either runs
+                    // before (seen here) or after (and finds the worker in its slot).
+                    let current = inner.init.read().expect("init lock");
+                    if current.0 != worker.init_version {
+                        let _ = worker.link.send_control(&current.1);
+                    }
+                    *inner.slots[index].worker.write().expect("slot lock") = Some(worker.clone());
+                }
                 inner.live_changed.notify_waiters();
                 // A stop that began while this worker was starting did not see it: stop it now.
                 if inner.shutting_down.load(Ordering::Acquire) {
@@ -651,7 +670,7 @@ async fn start_worker(
     };
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
     let link = Link::start(stream, control_tx);
-    let init = inner.init.read().expect("init lock").clone();
+    let (init_version, init) = inner.init.read().expect("init lock").clone();
     link.send_control(&init).map_err(WorkerError::Io)?;
     let ready = tokio::time::timeout(config.start_timeout, async {
         while let Some(message) = control_rx.recv().await {
@@ -680,6 +699,7 @@ async fn start_worker(
         pid,
         link,
         kill: Mutex::new(Some(kill_tx)),
+        init_version,
     });
     tracing::debug!(pid, slot = index, "worker ready");
     Ok((worker, child, kill_rx))

@@ -127,6 +127,10 @@ pub enum ToWorker {
         root: PathBuf,
         /// Where the front server listens (for `x-forwarded-host`).
         server: ServerAddress,
+        /// Variables set in `process.env` before any route module is imported (the `.env*`
+        /// files and next.config `env`; later pairs win). Next too loads them into
+        /// `process.env` at run time, so workers can be started before the project is read.
+        env: Vec<(String, String)>,
     },
     /// Liveness probe; the worker answers `Pong` with the same id if its event loop runs.
     Ping {
