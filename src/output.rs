@@ -125,7 +125,17 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for HumanLayer {
         };
         if target == "petrel::handler" && !visitor.page.is_empty() && *meta.level() == Level::ERROR
         {
-            let _ = write!(line, "{} {{ page: '{}' }}", visitor.message, visitor.page);
+            // Like `next dev`: the page after the error (on its own line after a stack).
+            let sep = if visitor.message.contains('\n') {
+                '\n'
+            } else {
+                ' '
+            };
+            let _ = write!(
+                line,
+                "{}{sep}{{ page: '{}' }}",
+                visitor.message, visitor.page
+            );
         } else if target == "petrel::request" && visitor.status > 0 && colors() {
             // Color the status code the way `next dev` does.
             let status = visitor.status.to_string();

@@ -243,6 +243,16 @@ fn handler_exceptions_print_a_stack_with_ts_lines() {
         "{}",
         server.logs()
     );
+    // A code frame of the line, as `next dev` prints, and the page.
+    assert!(
+        server.wait_for_log(
+            "> 4 |   throw new Error(\"boom at line 4\");",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        server.logs()
+    );
+    assert!(server.wait_for_log("{ page: '/api/boom' }", Duration::from_secs(5)));
 }
 
 #[test]
@@ -335,4 +345,23 @@ fn next_config_changes_apply_without_a_restart() {
         "{}",
         server.logs()
     );
+}
+
+#[test]
+fn a_tsconfig_paths_change_is_picked_up() {
+    let project = dev_project();
+    let root = project.path();
+    write_file(
+        root,
+        "other/lib/greeting.ts",
+        "export const greeting: string = \"from other\";\n",
+    );
+    let server = Server::start_dev(root, &[]);
+    assert_eq!(server.get("/api/hello").text(), "hello from hello");
+    write_file(
+        root,
+        "tsconfig.json",
+        r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["./other/*"] } } }"#,
+    );
+    assert_eq!(server.get("/api/hello").text(), "from other from hello");
 }

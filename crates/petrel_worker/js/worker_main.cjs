@@ -15,6 +15,7 @@ const { Duplex } = require("node:stream");
 const { pathToFileURL } = require("node:url");
 const { preparePagesRoute, servePagesRoute, PagesResponse } = require("./adapters/nextjs_pages.cjs");
 const { serveEdgeApi } = require("./adapters/nextjs_edge.cjs");
+const { devErrorText } = require("./code_frame.cjs");
 
 // Keep our own references: user code may patch globals after it is loaded.
 const { parse: jsonParse, stringify: jsonStringify } = JSON;
@@ -244,6 +245,7 @@ function makeLog(page) {
 /** @param {unknown} err */
 function describeError(err) {
   if (err && typeof err === "object" && "stack" in err && typeof err.stack === "string") {
+    if (settings.dev && settings.root) return devErrorText(err.stack, settings.root);
     return settings.root ? err.stack.split(settings.root + "/").join("") : err.stack;
   }
   return String(err);
