@@ -121,7 +121,9 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         let (freshness, publisher) = Freshness::new();
         let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
         let watch = dev::ProjectWatch::new(builder.root(), publisher, events_tx)
-            .context("could not watch the project folder for changes")?;
+            .context(
+                "could not watch the project folder for changes (if the system's inotify limit was reached, raise it: sudo sysctl fs.inotify.max_user_watches=524288)",
+            )?;
         let probe = watch.clone();
         app = app.with_freshness(freshness.with_probe(move || probe.probe()));
         watching = Some((watch, events_rx));

@@ -365,3 +365,28 @@ fn a_tsconfig_paths_change_is_picked_up() {
     );
     assert_eq!(server.get("/api/hello").text(), "from other from hello");
 }
+
+#[test]
+fn a_package_json_imports_change_is_picked_up() {
+    let project = project_with(&[
+        (
+            "package.json",
+            r##"{ "name": "p", "private": true, "imports": { "#greeting": "./lib/a.ts" } }"##,
+        ),
+        ("lib/a.ts", "export const greeting: string = \"from a\";\n"),
+        ("lib/b.ts", "export const greeting: string = \"from b\";\n"),
+        (
+            "pages/api/hi.ts",
+            "import { greeting } from \"#greeting\";\nexport default (req: any, res: any) => res.send(greeting);\n",
+        ),
+    ]);
+    let root = project.path();
+    let server = Server::start_dev(root, &[]);
+    assert_eq!(server.get("/api/hi").text(), "from a");
+    write_file(
+        root,
+        "package.json",
+        r##"{ "name": "p", "private": true, "imports": { "#greeting": "./lib/b.ts" } }"##,
+    );
+    assert_eq!(server.get("/api/hi").text(), "from b");
+}
