@@ -100,6 +100,25 @@ fn edits_to_routes_and_imported_modules_reach_the_next_request() {
     assert_eq!(server.get("/api/renamed").text(), "other bonjour");
     std::fs::remove_file(root.join("pages/api/added/[id].ts")).unwrap();
     assert_eq!(server.get("/api/added/7").status, 404);
+
+    // A renamed imported module: its importers fail to build until they follow it.
+    std::fs::rename(root.join("lib/greeting.ts"), root.join("lib/words.ts")).unwrap();
+    let broken = server.get("/api/hello");
+    assert_eq!(broken.status, 500);
+    assert!(
+        broken
+            .text()
+            .contains("pages/api/hello.ts:1:26: Module not found: Can't resolve '@/lib/greeting'"),
+        "{}",
+        broken.text()
+    );
+    assert_eq!(server.get("/api/solo").text(), "solo v2");
+    write_file(
+        root,
+        "pages/api/hello.ts",
+        "import { greeting } from \"@/lib/words\";\nexport default (req: any, res: any) => res.send(`${greeting} again`);\n",
+    );
+    assert_eq!(server.get("/api/hello").text(), "bonjour again");
 }
 
 #[test]
