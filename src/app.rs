@@ -73,25 +73,14 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     })
     .await
     .context("the build task panicked")?;
-    let project = match built.map_err(anyhow::Error::from).and_then(|project| {
-        if !launch.settings.dev {
-            let problems: Vec<String> = project
-                .routes
-                .iter()
-                .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
-                .collect();
-            if !problems.is_empty() {
-                return Err(petrel_project::ProjectError::Build(problems).into());
-            }
-        }
-        Ok(project)
-    }) {
+    let dev = launch.settings.dev;
+    let project = match built.and_then(|p| if dev { Ok(p) } else { p.require_all_routes() }) {
         Ok(project) => project,
         Err(err) => {
             if let Ok(Ok(pool)) = early_pool.await {
                 pool.shutdown().await;
             }
-            return Err(err);
+            return Err(err.into());
         }
     };
     if launch.settings.dev {

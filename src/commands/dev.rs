@@ -1,38 +1,18 @@
 //! `petrel dev [DIR]`: serve the project's API routes and rebuild them on every change.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use crate::app::{self, ServeSettings};
+use super::serve_args::ServeArgs;
+use crate::app;
 
-/// Arguments of `petrel dev`, named like `next dev`'s.
+/// Arguments of `petrel dev`.
 #[derive(Debug, Args)]
 pub struct DevArgs {
-    /// The project folder (default: the current folder).
-    #[arg(value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Port to listen on (0 picks a free one).
-    #[arg(short = 'p', long, env = "PORT", default_value_t = 3000)]
-    pub port: u16,
-    /// Host name or address to listen on.
-    #[arg(short = 'H', long, default_value = "0.0.0.0")]
-    pub hostname: String,
-    /// Number of Node workers (default: one; each change starts new ones).
-    #[arg(long)]
-    pub workers: Option<usize>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 /// Runs `petrel dev`.
 pub async fn run(args: DevArgs, json: bool) -> anyhow::Result<()> {
-    let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
-    app::serve_project(ServeSettings {
-        dir,
-        hostname: args.hostname,
-        port: args.port,
-        workers: args.workers,
-        dev: true,
-        json,
-    })
-    .await
+    app::serve_project(args.serve.into_settings(true, json)).await
 }

@@ -2,4 +2,5 @@
 
 pub mod dev;
 pub mod routes;
+mod serve_args;
 pub mod start;

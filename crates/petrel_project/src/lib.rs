@@ -118,17 +118,26 @@ pub const DEFAULT_PAGE_EXTENSIONS: [&str; 4] = ["tsx", "ts", "jsx", "js"];
 /// Finds, checks and builds every Pages API route of the project at `root`, failing on the
 /// first problem list (what `petrel start` and `petrel routes` do).
 pub fn load(root: &Path, mode: Mode) -> Result<Project, ProjectError> {
-    let mut builder = ProjectBuilder::new(root, mode)?;
-    let project = builder.build()?;
-    let problems: Vec<String> = project
-        .routes
-        .iter()
-        .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
-        .collect();
-    if !problems.is_empty() {
-        return Err(ProjectError::Build(problems));
+    ProjectBuilder::new(root, mode)?
+        .build()?
+        .require_all_routes()
+}
+
+impl Project {
+    /// The project, or every route's build error when any route failed (`petrel start`
+    /// serves only a project that builds completely, as `next build` does).
+    pub fn require_all_routes(self) -> Result<Project, ProjectError> {
+        let problems: Vec<String> = self
+            .routes
+            .iter()
+            .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
+            .collect();
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(ProjectError::Build(problems))
+        }
     }
-    Ok(project)
 }
 
 /// Builds a project again and again (`petrel dev`): keeps the compiler (its manifest of source
