@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use petrel_project::{Mode, Project, ProjectBuilder, Settings};
-use petrel_router::{RoutePattern, RouteTable};
-use petrel_server::{App, Freshness, Generation, RouteTarget, ServerOptions};
+use petrel_project::{FunctionApi, Mode, Project, ProjectBuilder, Settings};
+use petrel_router::{NetlifyPath, NetlifyRoute, NetlifyRouteTable, RoutePattern, RouteTable};
+use petrel_server::{
+    App, Freshness, FunctionMode, FunctionTarget, Functions, Generation, RouteTarget, ServerOptions,
+};
 use petrel_worker::{PoolConfig, ServerAddress, ToWorker, WorkerPool, WorkerRoute};
 use tokio::net::TcpListener;
 
@@ -17,6 +19,11 @@ use crate::{dev, output};
 
 /// Time limit of a handler without `maxDuration` (DECISIONS.md: 300 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Time limit of a synchronous Netlify Function without `timeout` (DECISIONS.md: Netlify
+/// production's 60 s).
+const NETLIFY_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+/// Largest buffered request body of a Netlify Function (Netlify's 6 MB).
+const NETLIFY_BODY_LIMIT: u64 = 6_000_000;
 
 /// What `start` and `dev` need to serve a project.
 pub struct ServeSettings {
@@ -163,7 +170,7 @@ pub async fn start_generation(
     project: &Project,
     spare: Option<WorkerPool>,
 ) -> anyhow::Result<Generation> {
-    let (table, init) = route_tables(launch, project)?;
+    let (table, functions, init) = route_tables(launch, project)?;
     let pool = match spare {
         Some(pool) => {
             pool.update_init(init);
@@ -178,7 +185,8 @@ pub async fn start_generation(
         pool,
         project.base_path.clone(),
         project.trailing_slash,
-    ))
+    )
+    .with_functions(functions))
 }
 
 /// Starts workers with no routes, to be given routes later by [`start_generation`].
@@ -204,6 +212,16 @@ fn pool_config(launch: &Launch, root: &Path, project_settings: &Settings) -> Poo
     }
     if let Some(ms) = workers.queue_timeout_ms {
         pool_config.queue_timeout = Duration::from_millis(ms);
+    }
+    // What Netlify's CLI sets for functions run locally (`Netlify.env.get("CONTEXT")`,
+    // `purgeCache` skipping), unless the real environment says otherwise.
+    for (key, value) in [
+        ("CONTEXT", if settings.dev { "dev" } else { "production" }),
+        ("NETLIFY_LOCAL", "true"),
+    ] {
+        if std::env::var_os(key).is_none() {
+            pool_config.env.push((key.into(), value.into()));
+        }
     }
     pool_config.env.push((
         "NODE_ENV".into(),
@@ -241,7 +259,7 @@ fn worker_init(
 fn route_tables(
     launch: &Launch,
     project: &Project,
-) -> anyhow::Result<(RouteTable<RouteTarget>, ToWorker)> {
+) -> anyhow::Result<(RouteTable<RouteTarget>, Functions, ToWorker)> {
     let default_timeout = default_timeout(project);
     let mut entries = Vec::new();
     let mut worker_routes = Vec::new();
@@ -273,8 +291,71 @@ fn route_tables(
             });
         }
     }
+    let mut by_path = Vec::new();
+    let mut all_functions = Vec::new();
+    for (offset, function) in project.functions.iter().enumerate() {
+        let id = (project.routes.len() + offset) as u32;
+        let config = &function.config;
+        let target = FunctionTarget {
+            id,
+            name: function.name.clone(),
+            timeout: config
+                .timeout
+                .map(Duration::from_secs_f64)
+                .unwrap_or(NETLIFY_SYNC_TIMEOUT),
+            mode: if config.background {
+                FunctionMode::Background
+            } else if config.schedule.is_some() {
+                FunctionMode::Scheduled
+            } else {
+                FunctionMode::Sync
+            },
+            valid_name: function.valid_name,
+            paths: config.paths.clone(),
+            build_error: function
+                .error
+                .as_ref()
+                .map(|e| Arc::from(e.message.as_str())),
+        };
+        if !config.paths.is_empty() {
+            let parse = |paths: &[String]| -> anyhow::Result<Vec<NetlifyPath>> {
+                paths
+                    .iter()
+                    .map(|p| {
+                        NetlifyPath::parse(p)
+                            .with_context(|| format!("function {}: bad path {p}", function.name))
+                    })
+                    .collect()
+            };
+            by_path.push(NetlifyRoute {
+                paths: parse(&config.paths)?,
+                excluded: parse(&config.excluded_paths)?,
+                methods: config.methods.clone(),
+                value: target.clone(),
+            });
+        }
+        all_functions.push(target);
+        if function.error.is_none() {
+            worker_routes.push(WorkerRoute {
+                id,
+                page: function.name.clone(),
+                module: function.module.clone(),
+                kind: "netlify",
+                config: serde_json::json!({
+                    "name": function.name,
+                    "api": match function.api {
+                        FunctionApi::V1 => "v1",
+                        FunctionApi::V2 => "v2",
+                    },
+                    "bodyLimit": NETLIFY_BODY_LIMIT,
+                }),
+            });
+        }
+    }
+    let functions = Functions::new(NetlifyRouteTable::new(by_path), all_functions);
     Ok((
         RouteTable::new(entries)?,
+        functions,
         worker_init(
             launch,
             &project.root,

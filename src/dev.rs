@@ -104,7 +104,9 @@ fn current_errors(project: &Project) -> HashSet<String> {
     project
         .routes
         .iter()
-        .filter_map(|r| r.error.as_ref().map(|e| e.message.clone()))
+        .filter_map(|r| r.error.as_ref())
+        .chain(project.functions.iter().filter_map(|f| f.error.as_ref()))
+        .map(|e| e.message.clone())
         .collect()
 }
 
@@ -118,6 +120,16 @@ fn signature(project: &Project) -> String {
             route.module.display(),
             route.config,
             route.error
+        ));
+    }
+    for function in &project.functions {
+        text.push_str(&format!(
+            "{}|{}|{:?}|{:?}|{:?}\n",
+            function.name,
+            function.module.display(),
+            function.api,
+            function.config,
+            function.error
         ));
     }
     text.push_str(&format!("{:?}", project.env));

@@ -53,6 +53,7 @@ pub fn ready(
             url = %local,
             address = %addr,
             routes = project.routes.len(),
+            functions = project.functions.len(),
             env_files = %env_files.join(","),
             ms = took.as_millis() as u64,
             "ready on {local}"
@@ -76,6 +77,9 @@ pub fn ready(
         let _ = writeln!(out, "   - Environments: {}", env_files.join(", "));
     }
     let _ = writeln!(out, "   - API routes:   {}", project.routes.len());
+    if !project.functions.is_empty() {
+        let _ = writeln!(out, "   - Functions:    {}", project.functions.len());
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

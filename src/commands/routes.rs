@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use petrel_project::{ApiRoute, Mode, PagesApiConfig, ProjectBuilder, RouteKind, Runtime};
+use petrel_project::{
+    ApiRoute, FunctionApi, Mode, NetlifyFunction, PagesApiConfig, ProjectBuilder, RouteKind,
+    Runtime,
+};
 
 /// Arguments of `petrel routes`.
 #[derive(Debug, Args)]
@@ -30,24 +33,37 @@ pub fn run(args: RoutesArgs, json: bool) -> anyhow::Result<()> {
             .to_string()
     };
     let url = |route: &ApiRoute| format!("{}{}", project.base_path, route.page);
-    let broken = project.routes.iter().filter(|r| r.error.is_some()).count();
+    let mut rows: Vec<Row> = Vec::new();
+    // Netlify Functions come first: they are matched before the Next.js routes.
+    for function in &project.functions {
+        rows.push(function_row(function, &project.root));
+    }
+    for route in &project.routes {
+        rows.push(Row {
+            route: url(route),
+            file: rel(route),
+            kind: kind(&route.config),
+            config: config_summary(&route.config),
+            error: route.error.as_ref().map(|e| e.message.clone()),
+        });
+    }
+    let broken = rows.iter().filter(|r| r.error.is_some()).count();
     if json {
-        let rows: Vec<serde_json::Value> = project
-            .routes
+        let rows: Vec<serde_json::Value> = rows
             .iter()
-            .map(|route| {
+            .map(|row| {
                 serde_json::json!({
-                    "route": url(route),
-                    "file": rel(route),
-                    "kind": kind(&route.config),
-                    "config": config_summary(&route.config),
-                    "error": route.error.as_ref().map(|e| e.message.clone()),
+                    "route": row.route,
+                    "file": row.file,
+                    "kind": row.kind,
+                    "config": row.config,
+                    "error": row.error,
                 })
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        print!("{}", table(&project.routes, &url, &rel));
+        print!("{}", table(&rows));
     }
     if broken > 0 {
         anyhow::bail!("{broken} route(s) do not build; their errors are listed above");
@@ -55,25 +71,75 @@ pub fn run(args: RoutesArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn table(
-    routes: &[ApiRoute],
-    url: &dyn Fn(&ApiRoute) -> String,
-    rel: &dyn Fn(&ApiRoute) -> String,
-) -> String {
+/// One line of the table.
+struct Row {
+    route: String,
+    file: String,
+    kind: String,
+    config: Vec<String>,
+    error: Option<String>,
+}
+
+fn function_row(function: &NetlifyFunction, root: &std::path::Path) -> Row {
+    let config = &function.config;
+    let route = if config.paths.is_empty() {
+        format!("/.netlify/functions/{}", function.name)
+    } else {
+        config.paths.join(" ")
+    };
+    let api = match function.api {
+        FunctionApi::V1 => "v1",
+        FunctionApi::V2 => "v2",
+    };
+    let kind = if config.background {
+        format!("netlify {api} background")
+    } else if let Some(cron) = &config.schedule {
+        format!("netlify {api} scheduled {cron}")
+    } else {
+        format!("netlify {api}")
+    };
+    let mut summary = Vec::new();
+    if let Some(methods) = &config.methods {
+        summary.push(format!("method={}", methods.join("|")));
+    }
+    if !config.excluded_paths.is_empty() {
+        summary.push(format!("excludedPath={}", config.excluded_paths.join(" ")));
+    }
+    if let Some(timeout) = config.timeout {
+        summary.push(format!("timeout={timeout}"));
+    }
+    if !function.valid_name {
+        summary.push("invalid name (answers 400)".into());
+    }
+    Row {
+        route,
+        file: function
+            .file
+            .strip_prefix(root)
+            .unwrap_or(&function.file)
+            .display()
+            .to_string(),
+        kind,
+        config: summary,
+        error: function.error.as_ref().map(|e| e.message.clone()),
+    }
+}
+
+fn table(rows: &[Row]) -> String {
     let header = ["Route", "File", "Kind", "Config"];
-    let rows: Vec<[String; 4]> = routes
+    let cells: Vec<[String; 4]> = rows
         .iter()
         .map(|r| {
             [
-                url(r),
-                rel(r),
-                kind(&r.config),
-                config_summary(&r.config).join(", "),
+                r.route.clone(),
+                r.file.clone(),
+                r.kind.clone(),
+                r.config.join(", "),
             ]
         })
         .collect();
     let mut widths = header.map(str::len);
-    for row in &rows {
+    for row in &cells {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -91,18 +157,18 @@ fn table(
         let _ = writeln!(out, "{}", text.trim_end());
     };
     line(&mut out, header);
-    for (row, route) in rows.iter().zip(routes) {
-        line(&mut out, [&row[0], &row[1], &row[2], &row[3]]);
-        if let Some(error) = &route.error {
-            for text in error.message.lines() {
+    for (cells, row) in cells.iter().zip(rows) {
+        line(&mut out, [&cells[0], &cells[1], &cells[2], &cells[3]]);
+        if let Some(error) = &row.error {
+            for text in error.lines() {
                 let _ = writeln!(out, "    ⨯ {text}");
             }
         }
     }
-    if routes.is_empty() {
+    if rows.is_empty() {
         let _ = writeln!(
             out,
-            "(no API routes: Petrel serves pages/api/** or src/pages/api/**)"
+            "(no routes: Petrel serves pages/api/**, src/pages/api/** and netlify/functions/*)"
         );
     }
     out

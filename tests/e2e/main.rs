@@ -5,5 +5,6 @@ mod conformance;
 mod dev;
 mod harness;
 mod middleware;
+mod netlify;
 mod spine;
 mod workers;

@@ -72,9 +72,29 @@ const VALID_RUNTIMES: &[&str] = &["nodejs", "edge", "experimental-edge"];
 pub fn extract_static_exports(file: &Path, source: &str) -> Result<StaticExports, CompileError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let allocator = Allocator::default();
+    let program = parse_for_analysis(&allocator, file, source)?;
+    Extractor {
+        file,
+        source,
+        program: &program,
+        out: StaticExports::default(),
+        config_runtime: None,
+        config_max_duration: None,
+    }
+    .run()
+}
+
+/// Parses `source` (already without a BOM) for static analysis only: the source type comes from
+/// `file`'s extension (TypeScript+JSX, unambiguous, when unknown); the first parse error is a
+/// [`CompileError::Syntax`] naming `file` as given.
+pub(crate) fn parse_for_analysis<'a>(
+    allocator: &'a Allocator,
+    file: &Path,
+    source: &'a str,
+) -> Result<Program<'a>, CompileError> {
     let source_type =
         source_type_for(file).unwrap_or_else(|| SourceType::tsx().with_unambiguous(true));
-    let parsed = Parser::new(&allocator, source, source_type).parse();
+    let parsed = Parser::new(allocator, source, source_type).parse();
     if let Some(error) = parsed.diagnostics.errors().next() {
         let span = error
             .labels
@@ -89,15 +109,7 @@ pub fn extract_static_exports(file: &Path, source: &str) -> Result<StaticExports
             code_frame: pos.code_frame,
         });
     }
-    Extractor {
-        file,
-        source,
-        program: &parsed.program,
-        out: StaticExports::default(),
-        config_runtime: None,
-        config_max_duration: None,
-    }
-    .run()
+    Ok(parsed.program)
 }
 
 struct Extractor<'s, 'a> {

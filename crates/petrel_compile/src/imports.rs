@@ -302,7 +302,18 @@ pub(crate) enum Target {
     /// An oxc runtime helper (`@oxc-project/runtime/helpers/<name>`) that is not installed but
     /// that petrel provides itself (the legacy-decorator helpers).
     Helper(String),
+    /// A platform package that is not installed but that petrel provides a local stand-in for
+    /// (`@netlify/functions`): the shim's name.
+    Shim(&'static str),
 }
+
+/// Packages petrel provides when the project does not install them: (specifier, shim name,
+/// shim source).
+pub(crate) const PLATFORM_SHIMS: [(&str, &str, &str); 1] = [(
+    "@netlify/functions",
+    "netlify-functions",
+    include_str!("../shims/netlify-functions.mjs"),
+)];
 
 /// Prefix of the specifiers oxc's transform emits for its runtime helpers.
 pub(crate) const HELPER_PREFIX: &str = "@oxc-project/runtime/helpers/";
@@ -418,6 +429,10 @@ impl Resolvers {
                     && crate::transpile::runtime_helper(name).is_some()
                 {
                     return Ok(Target::Helper(name.to_owned()));
+                }
+                if let Some((_, shim, _)) = PLATFORM_SHIMS.iter().find(|(s, _, _)| *s == specifier)
+                {
+                    return Ok(Target::Shim(shim));
                 }
                 return Err(self.not_found_message(specifier, &error));
             }

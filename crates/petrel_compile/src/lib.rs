@@ -12,7 +12,8 @@
 //!   `baseUrl`, extension probing, `index` files, `.js`-written-for-`.ts`) and pointed at the
 //!   right output file.
 //! - A static reader of `export const config = {…}`, `runtime` and `maxDuration`:
-//!   [`extract_static_exports`].
+//!   [`extract_static_exports`] (Next.js rules), and of a Netlify Function's handler API, `config`
+//!   and `schedule()` cron: [`extract_netlify_exports`] (Netlify rules).
 //!
 //! What it is not: a bundler (npm packages stay in `node_modules` and are loaded by Node), a
 //! type checker (types are stripped, never checked), or a down-leveller (the target is Node 20;
@@ -77,7 +78,11 @@
 //! - a Node builtin (`fs`, `node:fs`) or a package in `node_modules` → unchanged (if Node,
 //!   resolving from the output folder, would not find the same file, the absolute path / a
 //!   `file://` URL is used instead);
-//! - any other file → its absolute path (`require`) or `file://` URL (`import`).
+//! - any other file → its absolute path (`require`) or `file://` URL (`import`);
+//! - `@netlify/functions` when the project does not install it → petrel's stand-in
+//!   `<out>/__petrel_runtime/netlify-functions.mjs` (`schedule`, `stream`, `builder`,
+//!   `getContext`, `purgeCache` as they behave locally), so a function that calls them runs
+//!   without the package.
 //!
 //! Unresolvable specifiers are [`CompileError::Resolve`] errors with the importer's
 //! `file:line:column`. `import`s resolve with the `node` + `import` conditions, `require`s with
@@ -99,10 +104,16 @@
 //! [`extract_static_exports`] parses a route file (without transforming it) and reads
 //! `export const config`, `runtime` and `maxDuration` as Next.js does, literals only; see
 //! [`StaticExports`] and the literal rules documented on the function.
+//!
+//! [`extract_netlify_exports`] does the same for a Netlify Function entry file: v1 (`handler`) or
+//! v2 (default export), the v2 in-source `config` with Netlify's literal rules (what Netlify
+//! drops is dropped and reported as a [`NetlifyWarning`], not an error), and the cron of the v1
+//! `schedule()` helper with Netlify's build errors; see [`NetlifyExports`].
 
 mod config;
 mod error;
 mod imports;
+mod netlify;
 mod output;
 mod transpile;
 
@@ -117,6 +128,10 @@ use oxc::allocator::Allocator;
 pub use crate::{
     config::{StaticExports, extract_static_exports},
     error::CompileError,
+    netlify::{
+        NetlifyApi, NetlifyExports, NetlifyWarning, SCHEDULE_CRON_ERROR, SCHEDULE_UNUSED_ERROR,
+        extract_netlify_exports,
+    },
     output::ModuleFormat,
 };
 use crate::{
@@ -469,6 +484,10 @@ impl Compiler {
                 let helper = self.runtime_helper(name)?;
                 relative_specifier(&importer.output, &helper)
             }
+            (Target::Shim(name), _) => {
+                let shim = self.platform_shim(name)?;
+                relative_specifier(&importer.output, &shim)
+            }
         };
         Ok(Rewrite {
             specifier: Some(specifier),
@@ -484,6 +503,21 @@ impl Compiler {
             .out_dir
             .join(RUNTIME_DIR)
             .join(format!("{name}.cjs"));
+        output::write_if_changed(&path, source.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Writes (if changed) petrel's stand-in for a platform package and returns its path.
+    fn platform_shim(&self, name: &str) -> Result<PathBuf, CompileError> {
+        let source = imports::PLATFORM_SHIMS
+            .iter()
+            .find(|(_, shim, _)| *shim == name)
+            .map_or("", |(_, _, source)| source);
+        let path = self
+            .layout
+            .out_dir
+            .join(RUNTIME_DIR)
+            .join(format!("{name}.mjs"));
         output::write_if_changed(&path, source.as_bytes())?;
         Ok(path)
     }

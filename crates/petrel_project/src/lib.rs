@@ -7,11 +7,16 @@
 
 mod config;
 mod env;
+mod netlify;
 mod next_config;
 mod settings;
 
 pub use config::{PagesApiConfig, RouteKind, Runtime, parse_size};
 pub use env::{EnvFiles, load_env_files, parse_dotenv};
+pub use netlify::{
+    DEFAULT_FUNCTIONS_DIR, DiscoveredFunction, FUNCTION_EXTENSIONS, FunctionApi,
+    NetlifyFunctionConfig, NetlifyToml, TomlFunctionSettings, scan_functions, valid_function_name,
+};
 pub use next_config::{
     NEXT_CONFIG_FILES, NEXT_CONFIG_TIMEOUT, NextConfig, NextConfigError, find_next_config,
     load_next_config, load_next_config_with_env,
@@ -21,7 +26,9 @@ pub use settings::{FunctionSettings, Settings, WorkerSettings};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use petrel_compile::{CompileError, Compiler, CompilerOptions, StaticExports};
+use petrel_compile::{
+    CompileError, Compiler, CompilerOptions, NetlifyApi, NetlifyExports, StaticExports,
+};
 
 /// How the project is being run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +71,25 @@ impl std::fmt::Display for RouteError {
     }
 }
 
+/// One Netlify Function, ready to serve.
+#[derive(Debug, Clone)]
+pub struct NetlifyFunction {
+    /// The function's name.
+    pub name: String,
+    /// Its entry file.
+    pub file: PathBuf,
+    /// The built module the worker imports (empty when `error` is set).
+    pub module: PathBuf,
+    /// v1 (`handler`) or v2 (default export).
+    pub api: FunctionApi,
+    /// Its settings.
+    pub config: NetlifyFunctionConfig,
+    /// Whether the name is valid (an invalid one is answered with 400, as Netlify does).
+    pub valid_name: bool,
+    /// Why it cannot be served.
+    pub error: Option<RouteError>,
+}
+
 /// A loaded project.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -73,6 +99,10 @@ pub struct Project {
     pub pages_dir: Option<PathBuf>,
     /// Every API route, in precedence order.
     pub routes: Vec<ApiRoute>,
+    /// The Netlify Functions folder (which may not exist).
+    pub functions_dir: PathBuf,
+    /// Every Netlify Function, by name.
+    pub functions: Vec<NetlifyFunction>,
     /// `basePath` ("" when none).
     pub base_path: String,
     /// `trailingSlash`.
@@ -130,7 +160,9 @@ impl Project {
         let problems: Vec<String> = self
             .routes
             .iter()
-            .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
+            .filter_map(|r| r.error.as_ref())
+            .chain(self.functions.iter().filter_map(|f| f.error.as_ref()))
+            .map(|e| e.to_string())
             .collect();
         if problems.is_empty() {
             Ok(self)
@@ -153,6 +185,7 @@ pub struct ProjectBuilder {
     next_config: Option<(u64, NextConfig)>,
     compiler: Option<(u64, Compiler)>,
     exports: HashMap<PathBuf, (u64, Result<StaticExports, String>)>,
+    netlify_exports: HashMap<PathBuf, (u64, Result<NetlifyExports, String>)>,
 }
 
 impl std::fmt::Debug for ProjectBuilder {
@@ -190,6 +223,7 @@ impl ProjectBuilder {
             next_config: None,
             compiler: None,
             exports: HashMap::new(),
+            netlify_exports: HashMap::new(),
         })
     }
 
@@ -266,7 +300,22 @@ impl ProjectBuilder {
             }
             routes.push(route);
         }
+        let netlify_toml = NetlifyToml::load(&root).map_err(|e| ProjectError::Build(vec![e]))?;
+        let functions_dir = root.join(
+            netlify_toml
+                .functions_dir
+                .as_deref()
+                .unwrap_or(DEFAULT_FUNCTIONS_DIR),
+        );
+        let mut functions = Vec::new();
+        for discovered in scan_functions(&functions_dir) {
+            live_files.insert(discovered.file.clone());
+            let function = self.build_function(discovered, &netlify_toml, &mut warnings);
+            functions.push(function);
+        }
         self.exports.retain(|file, _| live_files.contains(file));
+        self.netlify_exports
+            .retain(|file, _| live_files.contains(file));
         for route in &routes {
             if route.error.is_none()
                 && !route.has_default_export
@@ -293,6 +342,8 @@ impl ProjectBuilder {
                 root,
                 pages_dir: scan.pages_dir,
                 routes,
+                functions_dir,
+                functions,
                 base_path: next_config.base_path.clone(),
                 trailing_slash: next_config.trailing_slash,
                 page_extensions: next_config.page_extensions.clone(),
@@ -348,6 +399,102 @@ impl ProjectBuilder {
         }
         self.next_config = Some((stamp, config.clone()));
         Ok(config)
+    }
+
+    /// Reads, checks and builds one Netlify Function.
+    fn build_function(
+        &mut self,
+        discovered: DiscoveredFunction,
+        toml: &NetlifyToml,
+        warnings: &mut Vec<String>,
+    ) -> NetlifyFunction {
+        let root = self.root.clone();
+        let shown = rel(&root, &discovered.file);
+        let mut function = NetlifyFunction {
+            name: discovered.name,
+            file: discovered.file,
+            module: PathBuf::new(),
+            api: FunctionApi::V2,
+            config: NetlifyFunctionConfig::default(),
+            valid_name: discovered.valid_name,
+            error: None,
+        };
+        let fail = |message: String| Some(RouteError { message });
+        let exports = match self.function_exports(&function.file) {
+            Ok(exports) => exports,
+            Err(message) => {
+                function.error = fail(message);
+                return function;
+            }
+        };
+        function.api = match exports.api {
+            NetlifyApi::V1 => FunctionApi::V1,
+            NetlifyApi::V2 => FunctionApi::V2,
+        };
+        for warning in &exports.warnings {
+            warnings.push(format!(
+                "{shown}:{}:{}: {}",
+                warning.line, warning.column, warning.message
+            ));
+        }
+        let helper = match &exports.schedule_helper {
+            Some(Ok(cron)) => Some(cron.as_str()),
+            Some(Err(message)) => {
+                function.error = fail(format!("{shown}: {message}"));
+                return function;
+            }
+            None => None,
+        };
+        // v1 functions ignore `config` (only the `schedule()` helper counts), as on Netlify.
+        let config = match function.api {
+            FunctionApi::V2 => exports.config.as_ref(),
+            FunctionApi::V1 => None,
+        };
+        match NetlifyFunctionConfig::resolve(
+            &function.name,
+            config,
+            &toml.settings_for(&function.name),
+            helper,
+        ) {
+            Ok((config, more)) => {
+                function.config = config;
+                warnings.extend(more.into_iter().map(|w| format!("{shown}: {w}")));
+            }
+            Err(message) => {
+                function.error = fail(format!("{shown}: {message}"));
+                return function;
+            }
+        }
+        if function.api == FunctionApi::V1 && !exports.has_handler {
+            function.error = fail(format!(
+                "{shown}: function {} exports neither a default function (v2) nor a `handler` (v1). Add `export default async (req: Request) => new Response(\"ok\")`.",
+                function.name
+            ));
+            return function;
+        }
+        let compiler = &mut self.compiler.as_mut().expect("compiler created").1;
+        match compiler.build_entry(&function.file) {
+            Ok(module) => function.module = module,
+            Err(err) => function.error = fail(describe_compile_error(&root, &err)),
+        }
+        function
+    }
+
+    /// A function's static exports, parsed again only when its source changed.
+    fn function_exports(&mut self, file: &Path) -> Result<NetlifyExports, String> {
+        let source = std::fs::read_to_string(file)
+            .map_err(|err| format!("{}: could not read: {err}", rel(&self.root, file)))?;
+        let hash = hash_text(&source);
+        if let Some((cached_hash, exports)) = self.netlify_exports.get(file)
+            && *cached_hash == hash
+        {
+            return exports.clone();
+        }
+        let exports = petrel_compile::extract_netlify_exports(file, &source)
+            .map_err(|err| describe_compile_error(&self.root, &err));
+        self.netlify_exports
+            .insert(file.to_path_buf(), (hash, exports.clone()));
+        exports
     }
 
     /// The route's static exports, parsed again only when its source changed.

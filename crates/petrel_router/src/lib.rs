@@ -14,12 +14,14 @@
 #![warn(missing_docs)]
 
 mod error;
+mod netlify;
 mod normalize;
 mod pattern;
 mod scan;
 mod table;
 
 pub use error::{PatternProblem, RouteRef, RouterError};
+pub use netlify::{NetlifyMatch, NetlifyPath, NetlifyPathError, NetlifyRoute, NetlifyRouteTable};
 pub use normalize::{NormalizeOptions, Normalized, normalize};
 pub use pattern::{RoutePattern, Segment};
 pub use scan::{DEFAULT_PAGE_EXTENSIONS, DiscoveredRoute, PagesScan, scan_pages_api};

@@ -7,10 +7,12 @@
 mod body;
 mod compress;
 mod fresh;
+mod functions;
 mod pages;
 
 pub use body::ServerBody;
 pub use fresh::{Freshness, FreshnessPublisher};
+pub use functions::{FunctionMode, FunctionTarget, Functions};
 pub use pages::next_etag;
 
 use std::convert::Infallible;
@@ -55,6 +57,7 @@ pub struct ServerOptions {
 /// replaces it after every change; requests already running keep the one they started with.
 pub struct Generation {
     routes: RouteTable<RouteTarget>,
+    functions: Functions,
     pool: WorkerPool,
     normalize: NormalizeOptions,
 }
@@ -69,12 +72,19 @@ impl Generation {
     ) -> Self {
         Generation {
             routes,
+            functions: Functions::none(),
             pool,
             normalize: NormalizeOptions {
                 base_path,
                 trailing_slash,
             },
         }
+    }
+
+    /// The Netlify Functions it serves (before the Next.js routes).
+    pub fn with_functions(mut self, functions: Functions) -> Self {
+        self.functions = functions;
+        self
     }
 
     /// The worker pool.
@@ -205,6 +215,28 @@ async fn route_and_dispatch(
         freshness.wait().await;
     }
     let generation = app.current();
+    match functions::route(&generation.functions, req.method().as_str(), target, dev) {
+        functions::FunctionRoute::NotMine => {}
+        functions::FunctionRoute::Answer(response, name) => return (response, Some(name)),
+        functions::FunctionRoute::Run {
+            target: function,
+            params,
+            pattern,
+        } => {
+            if let Some(error) = &function.build_error {
+                let html = accepts_html(req.headers());
+                return (pages::build_error(error, html), Some(function.name));
+            }
+            let target = Target {
+                id: function.id,
+                label: &function.name,
+                timeout: function.timeout,
+                pattern,
+            };
+            let response = dispatch(&generation, req, target, params, remote).await;
+            return (response, Some(function.name));
+        }
+    }
     let pathname = match petrel_router::normalize(target, &generation.normalize) {
         Normalized::Route { pathname, .. } => pathname,
         Normalized::Redirect { location } => return (pages::normalize_redirect(&location), None),
@@ -229,18 +261,46 @@ async fn route_and_dispatch(
         };
         params.insert(name, value);
     }
+    let target = Target {
+        id: route.id,
+        label: &route.page,
+        timeout: route.timeout,
+        pattern: None,
+    };
+    let response = dispatch(&generation, req, target, params, remote).await;
+    (response, Some(route.page.clone()))
+}
+
+/// Where a request goes in the workers.
+struct Target<'a> {
+    id: u32,
+    /// Route or function name, for messages.
+    label: &'a str,
+    timeout: Duration,
+    /// The Netlify `config.path` pattern that matched.
+    pattern: Option<String>,
+}
+
+/// Sends the request to a worker and maps the answer (or the failure) to a response.
+async fn dispatch(
+    generation: &Generation,
+    req: Request<Incoming>,
+    target: Target<'_>,
+    params: serde_json::Map<String, serde_json::Value>,
+    remote: SocketAddr,
+) -> Response<ServerBody> {
     let meta = RequestMeta {
-        route: route.id,
+        route: target.id,
         params,
         remote_addr: remote.ip().to_canonical().to_string(),
         remote_port: remote.port(),
+        pattern: target.pattern,
     };
     let negotiation = compress::Negotiation::from_request(req.method(), req.headers());
     let request = req.map(|body| body.map_err(Into::into).boxed());
-    let page = Some(route.page.clone());
     match generation
         .pool
-        .dispatch(request, &meta, route.timeout)
+        .dispatch(request, &meta, target.timeout)
         .await
     {
         Ok(response) => {
@@ -249,9 +309,9 @@ async fn route_and_dispatch(
                 parts.headers.remove(name);
             }
             let response = Response::from_parts(parts, ServerBody::Worker(body));
-            (compress::apply(negotiation, response), page)
+            compress::apply(negotiation, response)
         }
-        Err(err) => (dispatch_error(&route.page, err), page),
+        Err(err) => dispatch_error(target.label, err),
     }
 }
 

@@ -15,6 +15,7 @@ const { Duplex } = require("node:stream");
 const { pathToFileURL } = require("node:url");
 const { preparePagesRoute, servePagesRoute, PagesResponse } = require("./adapters/nextjs_pages.cjs");
 const { serveEdgeApi } = require("./adapters/nextjs_edge.cjs");
+const { serveNetlifyFunction } = require("./adapters/netlify.cjs");
 const { devErrorText } = require("./code_frame.cjs");
 
 // Keep our own references: user code may patch globals after it is loaded.
@@ -217,7 +218,7 @@ function routeState(spec) {
     log: makeLog(spec.page),
     pages: null,
   };
-  if (spec.config.runtime !== "edge") {
+  if (spec.kind === "pages" && spec.config.runtime !== "edge") {
     state.pages = preparePagesRoute({
       page: spec.page,
       config: spec.config,
@@ -276,7 +277,19 @@ server.on("request", (req, res) => {
   const params = meta.p || NO_PARAMS;
   const served = route.pages
     ? servePagesRoute(req, res, route.pages, params)
-    : serveEdgeApi(req, res, {
+    : route.spec.kind === "netlify"
+      ? serveNetlifyFunction(req, res, {
+          name: route.spec.config.name,
+          api: route.spec.config.api,
+          route: meta.rt ?? null,
+          params: meta.p || {},
+          loadModule: route.loadModule,
+          log: route.log,
+          dev: settings.dev,
+          server: server_address,
+          bodyLimit: route.spec.config.bodyLimit,
+        })
+      : serveEdgeApi(req, res, {
         page: route.spec.page,
         params: meta.p || {},
         config: route.spec.config,

@@ -104,7 +104,7 @@ pub struct WorkerRoute {
     pub page: String,
     /// Absolute path of the built JavaScript module to import.
     pub module: PathBuf,
-    /// Which adapter serves it (`pages`).
+    /// Which adapter serves it (`pages` or `netlify`).
     pub kind: &'static str,
     /// Adapter-specific settings (for `pages`: bodyParser, sizeLimit, responseLimit, externalResolver).
     pub config: serde_json::Value,
@@ -189,6 +189,9 @@ pub struct RequestMeta {
     /// Client port.
     #[serde(rename = "rp")]
     pub remote_port: u16,
+    /// The Netlify `config.path` pattern that matched (Netlify Functions only).
+    #[serde(rename = "rt", skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 #[cfg(test)]

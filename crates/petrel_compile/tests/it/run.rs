@@ -485,3 +485,30 @@ fn esm_imports_named_exports_of_a_commonjs_module() {
     assert_eq!(body["n"], 4);
     assert_eq!(body["where"], p.root.join("lib").to_string_lossy().as_ref());
 }
+
+#[test]
+fn netlify_functions_helpers_without_the_package_installed() {
+    if !have_node() {
+        return;
+    }
+    let p = Project::new();
+    // ESM import and CommonJS require of the runtime helpers, plus a type-only import.
+    p.file(
+        "pages/api/sched.ts",
+        "import type { Config } from '@netlify/functions';\nimport { schedule, getContext } from '@netlify/functions';\nconst h = schedule('@daily', (req, res) => {\n  let message = '';\n  try { getContext(); } catch (e) { message = e.message; }\n  res.json({ same: typeof h, message });\n});\nexport default h;\n",
+    );
+    p.file(
+        "pages/api/req.js",
+        "const { stream, builder } = require('@netlify/functions');\nmodule.exports = builder(stream((req, res) => res.json({ ok: true })));\n",
+    );
+    assert_eq!(
+        build_and_run(&p, "pages/api/sched.ts"),
+        json!({"same": "function", "message": "getContext() can only be called within a Netlify serverless function's request handler or one of its async children."})
+    );
+    assert_eq!(build_and_run(&p, "pages/api/req.js"), json!({"ok": true}));
+    assert!(
+        p.root
+            .join(".petrel/build/__petrel_runtime/netlify-functions.mjs")
+            .is_file()
+    );
+}

@@ -1,0 +1,186 @@
+//! Routing of Netlify Functions, which comes before Next.js routing (as on Netlify, where
+//! functions are matched before the framework sees the request): custom `config.path`
+//! patterns, and the default URL `/.netlify/functions/<name>` (with any sub-path) for
+//! functions that have none.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::header::HeaderValue;
+use hyper::{Response, StatusCode};
+use petrel_router::NetlifyRouteTable;
+
+use crate::body::ServerBody;
+
+/// The URL prefix of every function's default route.
+const DEFAULT_PREFIX: &str = "/.netlify/functions/";
+
+/// How a function runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionMode {
+    /// Answers the request.
+    Sync,
+    /// Answers 202 and runs in the background (not served yet: 501).
+    Background,
+    /// Runs on a schedule; by URL only in `petrel dev`.
+    Scheduled,
+}
+
+/// What the server needs to know about a Netlify Function.
+#[derive(Debug, Clone)]
+pub struct FunctionTarget {
+    /// Id in the workers' route table.
+    pub id: u32,
+    /// The function's name.
+    pub name: String,
+    /// Time limit of one invocation.
+    pub timeout: Duration,
+    /// How it runs.
+    pub mode: FunctionMode,
+    /// Whether the name is valid (else every request gets Netlify's 400).
+    pub valid_name: bool,
+    /// Its `config.path` patterns (empty: served at the default URL).
+    pub paths: Vec<String>,
+    /// Why it could not be built (`petrel dev` answers with it).
+    pub build_error: Option<Arc<str>>,
+}
+
+/// The functions of one generation.
+pub struct Functions {
+    by_path: NetlifyRouteTable<FunctionTarget>,
+    by_name: HashMap<String, FunctionTarget>,
+}
+
+impl Functions {
+    /// `by_path` holds the functions with `config.path`; `all` every function.
+    pub fn new(by_path: NetlifyRouteTable<FunctionTarget>, all: Vec<FunctionTarget>) -> Self {
+        Functions {
+            by_path,
+            by_name: all.into_iter().map(|f| (f.name.clone(), f)).collect(),
+        }
+    }
+
+    /// No functions.
+    pub fn none() -> Self {
+        Functions::new(NetlifyRouteTable::new(Vec::new()), Vec::new())
+    }
+
+    /// Whether the project has any function.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}
+
+/// What routing a request to the functions gave.
+pub enum FunctionRoute {
+    /// No function takes this request: on to the Next.js routes.
+    NotMine,
+    /// Answered by the host (404, 400, 501).
+    Answer(Response<ServerBody>, String),
+    /// Run this function.
+    Run {
+        /// The function.
+        target: FunctionTarget,
+        /// URL params (not percent-decoded, as on Netlify).
+        params: serde_json::Map<String, serde_json::Value>,
+        /// The `config.path` pattern that matched, when routed by one.
+        pattern: Option<String>,
+    },
+}
+
+/// Routes `method` + `target` (path and query as received) among the functions.
+pub fn route(functions: &Functions, method: &str, target: &str, dev: bool) -> FunctionRoute {
+    if functions.is_empty() {
+        return FunctionRoute::NotMine;
+    }
+    let pathname = target.split_once('?').map_or(target, |(p, _)| p);
+    if let Some(rest) = pathname.strip_prefix(DEFAULT_PREFIX) {
+        let name = rest.split('/').next().unwrap_or("");
+        return match functions.by_name.get(name) {
+            Some(function) if function.paths.is_empty() => {
+                checked(function.clone(), serde_json::Map::new(), None, dev)
+            }
+            Some(function) => {
+                tracing::warn!(
+                    target: "petrel::server",
+                    "Function {name} cannot be invoked on {pathname}, because the function has the following URL paths defined: {}",
+                    function.paths.join(", ")
+                );
+                not_found(name)
+            }
+            None => not_found(name),
+        };
+    }
+    let Some(matched) = functions.by_path.match_request(method, pathname) else {
+        return FunctionRoute::NotMine;
+    };
+    let params = matched
+        .params
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    checked(
+        matched.value.clone(),
+        params,
+        Some(matched.pattern.to_string()),
+        dev,
+    )
+}
+
+/// The function, unless its name, kind or build stops it.
+fn checked(
+    target: FunctionTarget,
+    params: serde_json::Map<String, serde_json::Value>,
+    pattern: Option<String>,
+    dev: bool,
+) -> FunctionRoute {
+    let label = target.name.clone();
+    if !target.valid_name {
+        return FunctionRoute::Answer(
+            text(
+                StatusCode::BAD_REQUEST,
+                "Function name should consist only of alphanumeric characters, hyphen & underscores.",
+            ),
+            label,
+        );
+    }
+    match target.mode {
+        FunctionMode::Background => {
+            return FunctionRoute::Answer(
+                text(
+                    StatusCode::NOT_IMPLEMENTED,
+                    &format!(
+                        "Function {label} is a background function. Petrel does not run background functions yet, and will not run it as if it were synchronous.\n"
+                    ),
+                ),
+                label,
+            );
+        }
+        // On Netlify a scheduled function is not reachable by URL; `dev` runs it now.
+        FunctionMode::Scheduled if !dev => return not_found(&label),
+        _ => {}
+    }
+    FunctionRoute::Run {
+        target,
+        params,
+        pattern,
+    }
+}
+
+fn not_found(name: &str) -> FunctionRoute {
+    FunctionRoute::Answer(
+        text(StatusCode::NOT_FOUND, "Function not found..."),
+        name.to_string(),
+    )
+}
+
+fn text(status: StatusCode, body: &str) -> Response<ServerBody> {
+    let mut response = Response::new(ServerBody::full(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
