@@ -107,8 +107,8 @@ def parse_latency(text, label):
     return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 
 
-def run_wrk(port, duration, pid):
-    cmd = ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}/api/hello"]
+def run_wrk(port, duration, pid, path="/api/hello"):
+    cmd = ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}{path}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     samples = []
     t_end = time.monotonic() + duration

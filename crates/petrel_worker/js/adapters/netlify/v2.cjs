@@ -89,13 +89,13 @@ function buildRequest(req, res, ctx, requestId, limit, onTooLarge) {
     if (!PLATFORM_HEADERS.has(raw[i].toLowerCase())) headers.append(raw[i], raw[i + 1]);
   }
   for (const [name, value] of platformHeaders(req, requestId, ctx.env)) headers.set(name, value);
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
   const method = req.method ?? "GET";
+  // No `signal`: on Node 20 every AbortSignal is a transferable object that is slow to make,
+  // and a Request given one makes a second and listens to the first; that was a third of a
+  // v2 call's cost (bench/netlify.py). As on Netlify, a client that goes away does not abort
+  // the function; the response stream is cancelled instead (`pumpWebStream`).
   /** @type {RequestInit & { duplex?: string }} */
-  const init = { method, headers, signal: controller.signal };
+  const init = { method, headers };
   if (methodHasBody(method)) {
     init.body = limitedBodyStream(req, res, limit, onTooLarge);
     init.duplex = "half";
@@ -138,13 +138,23 @@ async function rewrite(request, target) {
  * @param {InstanceType<typeof CookieJar>} jar @param {string} origin
  */
 function buildContext(request, ctx, requestId, jar, origin) {
+  // `geo` and `url` are made when first read: most functions read neither.
+  /** @type {any} */
+  let geo;
+  /** @type {URL | undefined} */
+  let url;
   return {
     account: { id: request.headers.get("x-nf-account-id") ?? "" },
     cookies: cookiesApi(jar),
     deploy: deployInfo(ctx.dev),
     flags: {},
     path: ctx.route ?? undefined,
-    geo: decodeGeo(request.headers.get("x-nf-geo")),
+    get geo() {
+      return (geo ??= decodeGeo(request.headers.get("x-nf-geo")));
+    },
+    set geo(value) {
+      geo = value;
+    },
     ip: request.headers.get("x-nf-client-connection-ip") ?? "",
     /** @param {unknown} data */
     json: (data) => webResponse().json(data),
@@ -159,7 +169,12 @@ function buildContext(request, ctx, requestId, jar, origin) {
     rewrite: (target) => rewrite(request, target),
     server: serverInfo(ctx.dev, ctx.env),
     site: siteInfo(ctx.env, origin),
-    url: new URL(request.url),
+    get url() {
+      return (url ??= new URL(request.url));
+    },
+    set url(value) {
+      url = value;
+    },
     /** @param {unknown} promise */
     waitUntil(promise) {
       trackWaitUntil(promise, (err) =>
@@ -288,6 +303,14 @@ async function sendResponse(req, res, response, jar, ctx) {
   for (const [name, value] of entries) res.setHeader(name, value);
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
 
+  const known = knownBody(response);
+  if (known !== undefined) {
+    // The whole body is already there (a string, JSON, bytes): write it at once rather than
+    // through a stream reader, which cost more than the rest of the response.
+    if (req.method === "HEAD") res.end();
+    else res.end(known);
+    return;
+  }
   const body = response.body;
   if (!body) {
     res.end();
@@ -299,6 +322,27 @@ async function sendResponse(req, res, response, jar, ctx) {
     return;
   }
   await pumpWebStream(res, body);
+}
+
+/** undici's internal state slot of a `Response` (found once; undefined if it ever changes). */
+let stateSymbol = /** @type {symbol | undefined | null} */ (null);
+
+/**
+ * The body of a `Response` built from a string or bytes (`new Response("…")`, `Response.json`),
+ * read from undici's state without touching the stream; undefined for streamed, used or other
+ * bodies (those go through `pumpWebStream`).
+ * @param {Response} response @returns {string | Uint8Array | undefined}
+ */
+function knownBody(response) {
+  if (stateSymbol === null) {
+    stateSymbol = Object.getOwnPropertySymbols(new Response("")).find((s) => s.description === "state");
+  }
+  if (!stateSymbol || response.bodyUsed) return undefined;
+  const body = /** @type {any} */ (response)[stateSymbol]?.body;
+  if (!body || body.stream?.locked) return undefined;
+  const source = body.source;
+  if (typeof source === "string" || source instanceof Uint8Array) return source;
+  return undefined;
 }
 
 /**
