@@ -1,5 +1,6 @@
-//! Differential conformance against the real Next.js: for every suite folder
-//! `tests/conformance/nextjs_*/`, replays each case of its `cases.json` against Petrel serving
+//! Differential conformance against the real platforms: for every suite folder
+//! `tests/conformance/nextjs_*/` (and `netlify_*/`, recorded from `netlify dev` by
+//! `record_netlify.sh`), replays each case of its `cases.json` against Petrel serving
 //! the suite's fixture `project/` and compares with its `golden.json`, which
 //! `tests/conformance/record.sh` recorded from `next start` (never edited by hand). The
 //! comparison is the one of `tests/conformance/tools/http-diff compare`: status (and status text
@@ -27,7 +28,12 @@ const NOT_HEADERS: &[&str] = &["status", "reason", "body"];
 /// Methods for which Python's `http.client` sends `Content-Length: 0` without a body.
 const METHODS_EXPECTING_BODY: &[&str] = &["PATCH", "POST", "PUT"];
 /// Every suite folder under `tests/conformance/`, each run by the test of the same name.
-const SUITES: &[&str] = &["nextjs_config", "nextjs_env", "nextjs_pages"];
+const SUITES: &[&str] = &[
+    "netlify_functions",
+    "nextjs_config",
+    "nextjs_env",
+    "nextjs_pages",
+];
 
 fn conformance_dir() -> PathBuf {
     repo_root().join("tests").join("conformance")
@@ -52,18 +58,23 @@ fn nextjs_config_conformance() {
 }
 
 #[test]
+fn netlify_functions_conformance() {
+    run_suite("netlify_functions");
+}
+
+#[test]
 fn every_suite_folder_has_a_test() {
     let mut found: Vec<String> = std::fs::read_dir(conformance_dir())
         .expect("tests/conformance exists")
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.starts_with("nextjs_"))
+        .filter(|n| n.starts_with("nextjs_") || n.starts_with("netlify_"))
         .collect();
     found.sort();
     assert_eq!(
         found, SUITES,
-        "tests/conformance/nextjs_*/ folders and SUITES in tests/e2e/conformance.rs differ: \
+        "tests/conformance/{{nextjs,netlify}}_*/ folders and SUITES in tests/e2e/conformance.rs differ: \
          add a #[test] calling run_suite for each suite folder"
     );
 }
@@ -75,11 +86,19 @@ fn run_suite(suite: &str) {
     let golden = read_json(&dir.join("golden.json"));
     let expected = read_expected_failures(&dir.join("expected_failures.txt"));
     let cases = cases.as_array().expect("cases.json is a list");
-    let platform = golden
-        .get("_meta")
-        .and_then(|m| m.get("next"))
+    let meta = golden.get("_meta");
+    let platform = if let Some(next) = meta.and_then(|m| m.get("next")).and_then(Value::as_str) {
+        format!("Next.js {next}")
+    } else if let Some(cli) = meta
+        .and_then(|m| m.get("netlify-cli"))
         .and_then(Value::as_str)
-        .expect("golden.json has no _meta.next: re-record it with tests/conformance/record.sh");
+    {
+        format!("netlify dev (netlify-cli {cli})")
+    } else {
+        panic!(
+            "golden.json has no _meta.next or _meta.netlify-cli: re-record it with tests/conformance/record.sh or record_netlify.sh"
+        )
+    };
 
     let names: Vec<&str> = cases.iter().map(|c| str_field(c, "name")).collect();
     for name in expected.keys() {
@@ -130,7 +149,7 @@ fn run_suite(suite: &str) {
     for name in expected.keys() {
         if !failures.iter().any(|(n, _)| n == name) {
             problems.push(format!(
-                "PASS {name}: it now matches Next.js; remove it from {suite}/expected_failures.txt"
+                "PASS {name}: it now matches {platform}; remove it from {suite}/expected_failures.txt"
             ));
         }
     }
@@ -144,11 +163,11 @@ fn run_suite(suite: &str) {
         .filter(|(n, _)| expected.contains_key(n))
         .count();
     println!(
-        "conformance {suite}: {passed} passed, {expected_failing} expected failures (golden: Next.js {platform})"
+        "conformance {suite}: {passed} passed, {expected_failing} expected failures (golden: {platform})"
     );
     assert!(
         problems.is_empty(),
-        "conformance {suite} against Next.js {platform}: {} problem(s)\n{}\n\npetrel output:\n{}",
+        "conformance {suite} against {platform}: {} problem(s)\n{}\n\npetrel output:\n{}",
         problems.len(),
         problems.join("\n"),
         server.logs()

@@ -102,7 +102,7 @@ function sendInvocationError(req, res, ctx, err) {
 /**
  * Replace whatever the response held with a complete text reply.
  * @param {import('node:http').ServerResponse} res
- * @param {number} status @param {string} contentType @param {string} body
+ * @param {number} status @param {string | null} contentType @param {string} body
  */
 function sendBody(res, status, contentType, body) {
   if (res.headersSent) {
@@ -113,9 +113,17 @@ function sendBody(res, status, contentType, body) {
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   if (keep !== undefined) res.setHeader("x-nf-request-id", keep);
   res.statusCode = status;
-  res.setHeader("Content-Type", contentType);
+  if (contentType) res.setHeader("Content-Type", contentType);
   res.setHeader("Content-Length", Buffer.byteLength(body));
   res.end(body);
+}
+
+/**
+ * The platform's own plain error text, sent as `netlify dev` sends it: no Content-Type.
+ * @param {import('node:http').ServerResponse} res @param {number} status @param {string} message
+ */
+function sendPlatformError(res, status, message) {
+  sendBody(res, status, null, message);
 }
 
 /**
@@ -169,6 +177,7 @@ module.exports = {
   renderInvocationFailed,
   sendInvocationError,
   sendTextError,
+  sendPlatformError,
   sendBody,
   isByteStringError,
   latin1Message,

@@ -10,7 +10,7 @@ const { Readable } = require("node:stream");
 const { pipeline } = require("node:stream/promises");
 const { PLATFORM_HEADERS, platformHeaders, requestOrigin, requestUrl, siteInfo } = require("./platform.cjs");
 const { methodHasBody, readBody } = require("./body.cjs");
-const { sendInvocationError, sendTextError, latin1Message, findNonLatin1 } = require("./errors.cjs");
+const { sendInvocationError, sendTextError, sendPlatformError, latin1Message, findNonLatin1 } = require("./errors.cjs");
 const { pumpWebStream } = require("./v2.cjs");
 
 /** Content types whose bodies reach a v1 function as text; every other body is base64. */
@@ -103,7 +103,8 @@ function buildEvent(req, ctx, requestId, body) {
     multiValueHeaders: Object.fromEntries(multi),
     queryStringParameters: Object.fromEntries([...query].map(([k, v]) => [k, v.join(", ")])),
     multiValueQueryStringParameters: Object.fromEntries(query),
-    body: body && body.length > 0 ? body.toString(binary ? "base64" : "utf8") : null,
+    // No body bytes: no `body` at all, as `netlify dev` gives it (the key is absent).
+    body: body && body.length > 0 ? body.toString(binary ? "base64" : "utf8") : undefined,
     isBase64Encoded: binary,
     rawUrl: url.href,
     rawQuery: url.search.slice(1),
@@ -257,7 +258,7 @@ function isWebStream(body) {
 async function sendResult(req, res, ctx, result) {
   const invalid = (/** @type {string} */ message) => {
     ctx.log.error(`Function ${ctx.name}: ${message}`);
-    sendTextError(res, 500, message);
+    sendPlatformError(res, 500, message);
   };
   if (result === undefined) return invalid("lambda response was undefined. check your function code again");
   if (result === null) {

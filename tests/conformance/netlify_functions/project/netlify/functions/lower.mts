@@ -1,0 +1,3 @@
+export default async (request: Request) => new Response(`lower ${request.method}`);
+
+export const config = { path: "/lower", method: "post" };
