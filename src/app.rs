@@ -301,6 +301,7 @@ fn route_tables(
             name: function.name.clone(),
             timeout: config
                 .timeout
+                .or(project.settings.netlify.timeout)
                 .map(Duration::from_secs_f64)
                 .unwrap_or(NETLIFY_SYNC_TIMEOUT),
             mode: if config.background {

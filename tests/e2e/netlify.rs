@@ -244,3 +244,71 @@ fn dev_runs_a_scheduled_function_on_request() {
         server.logs()
     );
 }
+
+/// Reference cases 19–21 and a module with neither export: `petrel start` refuses to serve and
+/// names the file and the problem, in Netlify's words.
+#[test]
+fn bad_function_config_stops_start_with_netlifys_message() {
+    let cases = [
+        (
+            "export default async () => new Response('x');\nexport const config = { path: 'noslash' };\n",
+            "Function broken has a configuration error on 'path': Must start with a '/'",
+        ),
+        (
+            "export default async () => new Response('x');\nexport const config = { path: '/m', method: 'FOO' };\n",
+            "Function broken has a configuration error on 'method': Must be a string or array of strings",
+        ),
+        (
+            "export default async () => new Response('x');\nexport const config = { memory: 2048, vcpu: 1 };\n",
+            "Function broken has a configuration error on 'vcpu': `memory` and `vcpu` cannot both be set.",
+        ),
+        (
+            "export const notAHandler = 1;\n",
+            "exports neither a default function (v2) nor a `handler` (v1)",
+        ),
+    ];
+    for (source, message) in cases {
+        let project = crate::harness::project_with(&[("netlify/functions/broken.mts", source)]);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_petrel"))
+            .arg("start")
+            .arg(project.path())
+            .args(["--port", "0"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{source}");
+        assert!(stderr.contains("netlify/functions/broken.mts"), "{stderr}");
+        assert!(stderr.contains(message), "{message}\n{stderr}");
+    }
+}
+
+#[test]
+fn dev_reloads_an_edited_function() {
+    let project = crate::harness::project_with(&[(
+        "netlify/functions/greet.mts",
+        "export default async () => new Response('hello');\nexport const config = { path: '/greet' };\n",
+    )]);
+    let root = project.path();
+    let server = Server::start_dev(root, &[]);
+    assert_eq!(server.get("/greet").text(), "hello");
+    crate::harness::write_file(
+        root,
+        "netlify/functions/greet.mts",
+        "export default async () => new Response('bonjour');\nexport const config = { path: '/salut' };\n",
+    );
+    assert_eq!(server.get("/salut").text(), "bonjour");
+    assert_eq!(server.get("/greet").status, 404);
+    // A config error in dev answers that function's requests with the error.
+    crate::harness::write_file(
+        root,
+        "netlify/functions/greet.mts",
+        "export default async () => new Response('x');\nexport const config = { path: 'nope' };\n",
+    );
+    let reply = server.get("/.netlify/functions/greet");
+    assert_eq!(reply.status, 500, "{}", reply.text());
+    assert!(
+        reply.text().contains("Must start with a '/'"),
+        "{}",
+        reply.text()
+    );
+}

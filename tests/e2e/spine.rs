@@ -208,3 +208,14 @@ fn chunked_uploads_reach_the_handler_intact() {
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains(&format!("\"bytes\":{sent}")), "{text}");
 }
+
+#[test]
+fn the_example_netlify_function_calls_a_next_api_route() {
+    let server = example();
+    let reply = server.get("/greeting/ada");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"name": "ada", "fromNext": "Hello from Next.js!"})
+    );
+}

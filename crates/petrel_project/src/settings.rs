@@ -13,6 +13,17 @@ pub struct Settings {
     pub workers: WorkerSettings,
     /// `[functions]`: limits applied to every route.
     pub functions: FunctionSettings,
+    /// `[netlify]`: limits of Netlify Functions.
+    pub netlify: NetlifySettings,
+}
+
+/// `[netlify]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetlifySettings {
+    /// Time limit in seconds of a synchronous function without its own `timeout` (default 60,
+    /// Netlify production's).
+    pub timeout: Option<f64>,
 }
 
 /// `[workers]`.
