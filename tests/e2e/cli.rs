@@ -114,6 +114,18 @@ fn routes_prints_the_table_with_kinds_config_and_errors() {
             "pages/api/job.ts",
             "export const config = { type: 'experimental-background' };\nexport default (req: any, res: any) => res.send('x');\n",
         ),
+        (
+            "netlify/functions/items.mts",
+            "export default async () => new Response('x');\nexport const config = { path: '/api/items/:id', method: ['get'] };\n",
+        ),
+        (
+            "netlify/functions/legacy.js",
+            "exports.handler = async () => ({ statusCode: 200, body: 'x' });\n",
+        ),
+        (
+            "netlify/functions/send-background.mts",
+            "export default async () => {};\n",
+        ),
     ]);
     let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
         .arg("routes")
@@ -139,6 +151,20 @@ fn routes_prints_the_table_with_kinds_config_and_errors() {
     );
     assert_eq!(row("/api/edge"), "/api/edge pages/api/edge.ts pages (edge)");
     assert_eq!(row("/api/job"), "/api/job pages/api/job.ts background");
+    // Netlify Functions first (they are matched before the Next.js routes).
+    assert!(lines[1].starts_with("/api/items/:id"), "{text}");
+    assert_eq!(
+        row("/api/items/:id"),
+        "/api/items/:id netlify/functions/items.mts netlify v2 method=GET"
+    );
+    assert_eq!(
+        row("/.netlify/functions/legacy"),
+        "/.netlify/functions/legacy netlify/functions/legacy.js netlify v1"
+    );
+    assert_eq!(
+        row("/.netlify/functions/send-background"),
+        "/.netlify/functions/send-background netlify/functions/send-background.mts netlify v2 background"
+    );
 
     // A broken route is listed with its error, and the command fails.
     std::fs::write(
