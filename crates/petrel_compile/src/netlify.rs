@@ -124,8 +124,9 @@ pub struct NetlifyExports {
 /// module), or a `config` in a v1 file, is ignored with a warning.
 ///
 /// Deliberate superset of Netlify: TypeScript wrappers and parentheses — `satisfies Config`,
-/// `as const`, `as Config`, `<Config>{…}`, `x!` — are looked through, at any depth, with no
-/// warning (Netlify's build ignores a `config` written `{…} satisfies Config`).
+/// `as const`, `as Config`, `<Config>{…}`, `x!` — are looked through, at any depth. A top-level
+/// `satisfies` gets a warning, because Netlify's build ignores a `config` written
+/// `{…} satisfies Config` (reference §3.1) and the function would behave differently there.
 ///
 /// # `schedule` helper (v1)
 ///
@@ -628,7 +629,18 @@ impl<'s, 'a> Analyzer<'s, 'a> {
 
     fn read_config(&mut self, site: ConfigSite<'s, 'a>) -> Option<Value> {
         let expr = match site.value {
-            ConfigValue::Expr(expr) => expr.get_inner_expression(),
+            ConfigValue::Expr(expr) => {
+                if matches!(
+                    expr.without_parentheses(),
+                    Expression::TSSatisfiesExpression(_)
+                ) {
+                    self.warn(
+                        site.at,
+                        "`config` is written `{ … } satisfies Config`: Petrel reads it, but Netlify's build ignores a config written this way (the function would get no path on Netlify). Fix: write `export const config: Config = { … }`.".to_owned(),
+                    );
+                }
+                expr.get_inner_expression()
+            }
             ConfigValue::Unbound(local) => {
                 let what = match self.imports.get(local) {
                     Some(from) => format!("imported from \"{from}\""),
