@@ -577,17 +577,7 @@ impl<'a> Extractor<'_, 'a> {
     }
 
     fn snippet(&self, span: Span) -> String {
-        let text = self
-            .source
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default();
-        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if one_line.chars().count() > 40 {
-            let short: String = one_line.chars().take(37).collect();
-            format!("{short}...")
-        } else {
-            one_line
-        }
+        snippet(self.source, span)
     }
 
     fn unsupported(&self, path: &str, span: Span, what: &str) -> CompileError {
@@ -693,5 +683,19 @@ mod tests {
     fn commonjs_default() {
         let got = extract("module.exports = function (req, res) {};").unwrap();
         assert!(got.has_default_export);
+    }
+}
+
+/// The source text at `span` on one line, shortened to 40 characters (for messages).
+pub(crate) fn snippet(source: &str, span: Span) -> String {
+    let text = source
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or_default();
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 40 {
+        let short: String = one_line.chars().take(37).collect();
+        format!("{short}...")
+    } else {
+        one_line
     }
 }

@@ -901,17 +901,7 @@ impl<'s, 'a> Analyzer<'s, 'a> {
     }
 
     fn snippet(&self, span: Span) -> String {
-        let text = self
-            .source
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default();
-        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if one_line.chars().count() > 40 {
-            let short: String = one_line.chars().take(37).collect();
-            format!("{short}...")
-        } else {
-            one_line
-        }
+        crate::config::snippet(self.source, span)
     }
 
     fn warn(&mut self, at: Span, message: String) {
