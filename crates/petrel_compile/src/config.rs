@@ -621,6 +621,20 @@ fn module_export_name(name: &ModuleExportName<'_>) -> String {
     }
 }
 
+/// The source text at `span` on one line, shortened to 40 characters (for messages).
+pub(crate) fn snippet(source: &str, span: Span) -> String {
+    let text = source
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or_default();
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 40 {
+        let short: String = one_line.chars().take(37).collect();
+        format!("{short}...")
+    } else {
+        one_line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -683,19 +697,5 @@ mod tests {
     fn commonjs_default() {
         let got = extract("module.exports = function (req, res) {};").unwrap();
         assert!(got.has_default_export);
-    }
-}
-
-/// The source text at `span` on one line, shortened to 40 characters (for messages).
-pub(crate) fn snippet(source: &str, span: Span) -> String {
-    let text = source
-        .get(span.start as usize..span.end as usize)
-        .unwrap_or_default();
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 40 {
-        let short: String = one_line.chars().take(37).collect();
-        format!("{short}...")
-    } else {
-        one_line
     }
 }
