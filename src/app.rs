@@ -124,7 +124,16 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         app = app.with_freshness(freshness.with_probe(move || probe.probe()));
         watching = Some((watch, events_rx));
     }
+    let queue = open_job_queue(&project)?;
+    if let Some(queue) = &queue {
+        app = app.with_background(queue.clone());
+    }
     let app = Arc::new(app);
+    let background_runner = queue.map(|queue| {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let runner = petrel_server::background::Runner::new(app.clone(), queue);
+        (stop, tokio::spawn(runner.run(stopped)))
+    });
     let dev_session = match watching {
         Some((watch, events_rx)) => Some(dev::DevSession::start(
             app.clone(),
@@ -148,8 +157,64 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     if let Some(session) = dev_session {
         session.stop().await;
     }
-    app.current().pool().shutdown().await;
+    if let Some((stop, runner)) = background_runner {
+        let _ = stop.send(true);
+        let _ = runner.await;
+    }
+    app.current().shutdown().await;
     served.context("the HTTP server failed")
+}
+
+/// Where the background job store lives (`.petrel/jobs.sqlite`).
+pub fn job_store_path(root: &Path) -> PathBuf {
+    root.join(".petrel").join("jobs.sqlite")
+}
+
+/// The durable job queue, when the project has background functions or a store from an
+/// earlier run (whose unfinished jobs must still run).
+fn open_job_queue(
+    project: &Project,
+) -> anyhow::Result<Option<Arc<petrel_server::background::BackgroundQueue>>> {
+    let path = job_store_path(&project.root);
+    if !has_background(project) && !path.exists() {
+        return Ok(None);
+    }
+    let store = petrel_jobs::SqliteStore::open(&path)
+        .with_context(|| format!("could not open the background job store {}", path.display()))?;
+    let configured = &project.settings.background;
+    let mut settings = petrel_server::background::BackgroundSettings::default();
+    if let Some(n) = configured.max_attempts {
+        settings.max_attempts = n.max(1);
+    }
+    if let Some(delays) = &configured.retry_delays {
+        settings.retry = Arc::new(petrel_jobs::RetryPolicy {
+            delays_ms: delays.iter().map(|s| (s * 1000.0) as i64).collect(),
+            jitter: 0.0,
+        });
+    }
+    if let Some(n) = configured.concurrency {
+        settings.concurrency = n.max(1);
+    }
+    if let Some(seconds) = configured.timeout {
+        settings.run_timeout = Duration::from_secs_f64(seconds);
+    }
+    if let Some(bytes) = configured.payload_limit {
+        settings.payload_limit = bytes;
+    }
+    Ok(Some(petrel_server::background::BackgroundQueue::new(
+        Arc::new(store),
+        Arc::new(petrel_jobs::SystemClock),
+        settings,
+    )))
+}
+
+/// Whether any function or route of the project runs in the background.
+fn has_background(project: &Project) -> bool {
+    project.functions.iter().any(|f| f.config.background)
+        || project
+            .routes
+            .iter()
+            .any(|r| r.config.kind == petrel_project::RouteKind::Background)
 }
 
 /// The default time limit of a handler (petrel.toml `[functions] timeout`, else 300 s).
@@ -180,13 +245,24 @@ pub async fn start_generation(
             WorkerPool::start(pool_config(launch, &project.root, &project.settings), init).await?
         }
     };
-    Ok(Generation::new(
+    let mut generation = Generation::new(
         table,
         pool,
         project.base_path.clone(),
         project.trailing_slash,
     )
-    .with_functions(functions))
+    .with_functions(functions);
+    if has_background(project) {
+        // Jobs run on their own, lower-priority workers (DECISIONS.md), so a CPU-heavy job
+        // does not slow the HTTP workers down.
+        let (_, _, init) = route_tables(launch, project)?;
+        let mut config = pool_config(launch, &project.root, &project.settings);
+        config.workers = 1;
+        config.nice = Some(10);
+        let background = WorkerPool::start(config, init).await?;
+        generation = generation.with_background_pool(background);
+    }
+    Ok(generation)
 }
 
 /// Starts workers with no routes, to be given routes later by [`start_generation`].
@@ -278,6 +354,7 @@ fn route_tables(
                 id,
                 page: route.page.clone(),
                 timeout,
+                background: route.config.kind == petrel_project::RouteKind::Background,
                 build_error: route.error.as_ref().map(|e| Arc::from(e.message.as_str())),
             },
         ));

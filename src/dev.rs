@@ -316,7 +316,7 @@ struct ReloadState {
     /// The project being served (its settings shape the spare pool).
     project: Project,
     spare: Option<SparePool>,
-    draining: Vec<WorkerPool>,
+    draining: Vec<Arc<petrel_server::Generation>>,
     publisher: FreshnessPublisher,
 }
 
@@ -348,7 +348,8 @@ impl ReloadState {
             let covered = self.publisher.seen();
             self.reload().await;
             self.publisher.built(covered);
-            self.draining.retain(|pool| pool.live_workers() > 0);
+            self.draining
+                .retain(|generation| generation.pool().live_workers() > 0);
         }
         if let Some(spare) = self.spare.take() {
             spare.pool.abort();
@@ -356,8 +357,8 @@ impl ReloadState {
                 pool.shutdown().await;
             }
         }
-        for pool in self.draining.drain(..) {
-            pool.shutdown().await;
+        for generation in self.draining.drain(..) {
+            generation.shutdown().await;
         }
     }
 
@@ -408,9 +409,8 @@ impl ReloadState {
             }
         };
         let old = self.app.replace(generation);
-        let old_pool = old.pool().clone();
-        self.draining.push(old_pool.clone());
-        tokio::spawn(async move { old_pool.drain(DRAIN_LIMIT).await });
+        self.draining.push(old.clone());
+        tokio::spawn(async move { old.drain(DRAIN_LIMIT).await });
         self.signature = signature;
         self.project = project;
         let what = if report.transpiled.is_empty() {

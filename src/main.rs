@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Serve the project's API routes and rebuild them on every change (like `next dev`).
     Dev(commands::dev::DevArgs),
+    /// List background jobs, show one (`jobs show ID`), or queue a failed one again (`jobs retry ID`).
+    Jobs(commands::jobs::JobsArgs),
     /// Print the route table: URL pattern, file, kind and config of every API route.
     Routes(commands::routes::RoutesArgs),
     /// Serve the project's API routes in production mode (like `next start`).
@@ -65,6 +67,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Dev(args) => commands::dev::run(args, cli.json).await,
+            Command::Jobs(args) => commands::jobs::run(args, cli.json),
             Command::Routes(args) => commands::routes::run(args, cli.json),
             Command::Start(args) => commands::start::run(args, cli.json).await,
         }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod dev;
+pub mod jobs;
 pub mod routes;
 mod serve_args;
 pub mod start;

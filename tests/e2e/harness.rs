@@ -28,6 +28,34 @@ pub fn project_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// A copy of `tests/fixtures/<name>` in a temporary folder (for tests that write into the
+/// project, e.g. its `.petrel/jobs.sqlite`).
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                if entry.file_name() != ".petrel" && entry.file_name() != "node_modules" {
+                    copy(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy(&fixture(name), dir.path());
+    dir
+}
+
+/// Sends SIGKILL to the server (no chance to clean up), and waits for it to go.
+pub fn kill_hard(server: &mut Server) {
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}
+
 /// Writes `text` to `root/path`, creating folders.
 pub fn write_file(root: &Path, path: &str, text: &str) {
     let path = root.join(path);
@@ -62,11 +90,32 @@ impl Server {
     }
 
     fn try_start_command(command: &str, project: &Path, extra: &[&str]) -> Result<Server, String> {
+        Self::try_start_with_env(command, project, extra, &[])
+    }
+
+    /// `petrel <command> <project> --port 0 -H 127.0.0.1 <extra>` with extra environment.
+    pub fn start_with_env(
+        command: &str,
+        project: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        Self::try_start_with_env(command, project, extra, env)
+            .unwrap_or_else(|logs| panic!("petrel did not become ready; its output:\n{logs}"))
+    }
+
+    fn try_start_with_env(
+        command: &str,
+        project: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_petrel"))
             .arg(command)
             .arg(project)
             .args(["--port", "0", "-H", "127.0.0.1"])
             .args(extra)
+            .envs(env.iter().copied())
             .env_remove("PORT")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `petrel` binary, real Node workers, a real HTTP client.
 
+mod background;
 mod cli;
 mod conformance;
 mod dev;

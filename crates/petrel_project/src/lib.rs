@@ -21,7 +21,9 @@ pub use next_config::{
     NEXT_CONFIG_FILES, NEXT_CONFIG_TIMEOUT, NextConfig, NextConfigError, find_next_config,
     load_next_config, load_next_config_with_env,
 };
-pub use settings::{FunctionSettings, NetlifySettings, Settings, WorkerSettings};
+pub use settings::{
+    BackgroundSettings, FunctionSettings, NetlifySettings, Settings, WorkerSettings,
+};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

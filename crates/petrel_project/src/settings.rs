@@ -15,6 +15,24 @@ pub struct Settings {
     pub functions: FunctionSettings,
     /// `[netlify]`: limits of Netlify Functions.
     pub netlify: NetlifySettings,
+    /// `[background]`: the durable job queue of background functions.
+    pub background: BackgroundSettings,
+}
+
+/// `[background]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackgroundSettings {
+    /// Runs of one job in all, first run included (default 3, as Netlify).
+    pub max_attempts: Option<u32>,
+    /// Seconds to wait before each retry (default `[60, 120]`, as Netlify).
+    pub retry_delays: Option<Vec<f64>>,
+    /// Jobs running at the same time (default 4).
+    pub concurrency: Option<usize>,
+    /// Time limit of one run in seconds (default 900, as Netlify).
+    pub timeout: Option<f64>,
+    /// Largest request body accepted, in bytes (default 262144, Netlify's 256 KB).
+    pub payload_limit: Option<usize>,
 }
 
 /// `[netlify]`.

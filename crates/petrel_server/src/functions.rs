@@ -21,7 +21,7 @@ const DEFAULT_PREFIX: &str = "/.netlify/functions/";
 pub enum FunctionMode {
     /// Answers the request.
     Sync,
-    /// Answers 202 and runs in the background (not served yet: 501).
+    /// Answers 202 once queued, and runs from the durable job queue.
     Background,
     /// Runs on a schedule; by URL only in `petrel dev`.
     Scheduled,
@@ -70,6 +70,11 @@ impl Functions {
     pub fn is_empty(&self) -> bool {
         self.by_name.is_empty()
     }
+
+    /// The worker route id of the function `name`.
+    pub fn id_of(&self, name: &str) -> Option<u32> {
+        self.by_name.get(name).map(|f| f.id)
+    }
 }
 
 /// What routing a request to the functions gave.
@@ -78,6 +83,15 @@ pub enum FunctionRoute {
     NotMine,
     /// Answered by the host (404, 400, 501).
     Answer(Response<ServerBody>, String),
+    /// Queue this background function.
+    Background {
+        /// The function.
+        target: FunctionTarget,
+        /// URL params (not percent-decoded).
+        params: serde_json::Map<String, serde_json::Value>,
+        /// The `config.path` pattern that matched.
+        pattern: Option<String>,
+    },
     /// Run this function.
     Run {
         /// The function.
@@ -147,15 +161,11 @@ fn checked(
     }
     match target.mode {
         FunctionMode::Background => {
-            return FunctionRoute::Answer(
-                text(
-                    StatusCode::NOT_IMPLEMENTED,
-                    &format!(
-                        "Function {label} is a background function. Petrel does not run background functions yet, and will not run it as if it were synchronous.\n"
-                    ),
-                ),
-                label,
-            );
+            return FunctionRoute::Background {
+                target,
+                params,
+                pattern,
+            };
         }
         // On Netlify a scheduled function is not reachable by URL; `dev` runs it now.
         FunctionMode::Scheduled if !dev => return not_found(&label),
@@ -187,4 +197,15 @@ fn text(status: StatusCode, body: &str) -> Response<ServerBody> {
         );
     }
     response
+}
+
+/// Without a job queue (none configured) a background function must not run as if it were
+/// synchronous.
+pub(crate) fn no_queue(name: &str) -> Response<ServerBody> {
+    text(
+        StatusCode::NOT_IMPLEMENTED,
+        &format!(
+            "Function {name} is a background function, and this server has no job queue, so it is not run (and never as if it were synchronous).\n"
+        ),
+    )
 }

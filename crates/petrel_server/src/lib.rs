@@ -4,6 +4,7 @@
 //!
 //! It owns no user code and no files: the route table and the worker pool are given to it.
 
+pub mod background;
 mod body;
 mod compress;
 mod fresh;
@@ -40,6 +41,9 @@ pub struct RouteTarget {
     pub page: String,
     /// Time limit for the response head (`maxDuration`, else the default).
     pub timeout: Duration,
+    /// A legacy Netlify "advanced API route" (`config.type = "experimental-background"`): its
+    /// requests are queued as background jobs.
+    pub background: bool,
     /// Why the route could not be built (`petrel dev` keeps serving the other routes and
     /// answers this one with the error).
     pub build_error: Option<Arc<str>>,
@@ -57,8 +61,12 @@ pub struct ServerOptions {
 /// replaces it after every change; requests already running keep the one they started with.
 pub struct Generation {
     routes: RouteTable<RouteTarget>,
+    /// Background routes by page (the runner finds a job's route by it).
+    routes_by_page: std::collections::HashMap<String, RouteTarget>,
     functions: Functions,
     pool: WorkerPool,
+    /// The lower-priority workers that run background jobs (else `pool`).
+    background_pool: Option<WorkerPool>,
     normalize: NormalizeOptions,
 }
 
@@ -70,10 +78,18 @@ impl Generation {
         base_path: String,
         trailing_slash: bool,
     ) -> Self {
+        let routes_by_page = routes
+            .iter()
+            .map(|(_, t)| t)
+            .filter(|t| t.background)
+            .map(|t| (t.page.clone(), t.clone()))
+            .collect();
         Generation {
             routes,
+            routes_by_page,
             functions: Functions::none(),
             pool,
+            background_pool: None,
             normalize: NormalizeOptions {
                 base_path,
                 trailing_slash,
@@ -87,9 +103,36 @@ impl Generation {
         self
     }
 
+    /// Background jobs run on `pool` (lower-priority workers) instead of the HTTP workers.
+    pub fn with_background_pool(mut self, pool: WorkerPool) -> Self {
+        self.background_pool = Some(pool);
+        self
+    }
+
     /// The worker pool.
     pub fn pool(&self) -> &WorkerPool {
         &self.pool
+    }
+
+    /// The workers that run background jobs.
+    pub fn background_pool(&self) -> &WorkerPool {
+        self.background_pool.as_ref().unwrap_or(&self.pool)
+    }
+
+    /// Stops every worker of this generation.
+    pub async fn shutdown(&self) {
+        self.pool.shutdown().await;
+        if let Some(pool) = &self.background_pool {
+            pool.shutdown().await;
+        }
+    }
+
+    /// Lets requests in flight finish (up to `max_wait`), then stops every worker.
+    pub async fn drain(&self, max_wait: Duration) {
+        self.pool.drain(max_wait).await;
+        if let Some(pool) = &self.background_pool {
+            pool.drain(max_wait).await;
+        }
     }
 }
 
@@ -99,6 +142,7 @@ pub struct App {
     current: RwLock<Arc<Generation>>,
     options: ServerOptions,
     freshness: Option<Freshness>,
+    background: Option<Arc<background::BackgroundQueue>>,
 }
 
 impl App {
@@ -108,12 +152,19 @@ impl App {
             current: RwLock::new(Arc::new(generation)),
             options,
             freshness: None,
+            background: None,
         }
     }
 
     /// Makes requests wait for the build of changes `freshness` has seen (`petrel dev`).
     pub fn with_freshness(mut self, freshness: Freshness) -> Self {
         self.freshness = Some(freshness);
+        self
+    }
+
+    /// Queues requests to background functions in `queue` (else they get 501).
+    pub fn with_background(mut self, queue: Arc<background::BackgroundQueue>) -> Self {
+        self.background = Some(queue);
         self
     }
 
@@ -218,6 +269,27 @@ async fn route_and_dispatch(
     match functions::route(&generation.functions, req.method().as_str(), target, dev) {
         functions::FunctionRoute::NotMine => {}
         functions::FunctionRoute::Answer(response, name) => return (response, Some(name)),
+        functions::FunctionRoute::Background {
+            target: function,
+            params,
+            pattern,
+        } => {
+            if let Some(error) = &function.build_error {
+                let html = accepts_html(req.headers());
+                return (pages::build_error(error, html), Some(function.name));
+            }
+            let Some(queue) = &app.background else {
+                return (functions::no_queue(&function.name), Some(function.name));
+            };
+            let accepting = background::Accepting {
+                function: &function.name,
+                kind: petrel_jobs::JobKind::NetlifyBackground,
+                params,
+                pattern,
+            };
+            let response = background::accept(queue, req, target, accepting).await;
+            return (response, Some(function.name));
+        }
         functions::FunctionRoute::Run {
             target: function,
             params,
@@ -260,6 +332,19 @@ async fn route_and_dispatch(
             }
         };
         params.insert(name, value);
+    }
+    if route.background {
+        let Some(queue) = &app.background else {
+            return (functions::no_queue(&route.page), Some(route.page.clone()));
+        };
+        let accepting = background::Accepting {
+            function: &route.page,
+            kind: petrel_jobs::JobKind::NextBackground,
+            params,
+            pattern: None,
+        };
+        let response = background::accept(queue, req, target, accepting).await;
+        return (response, Some(route.page.clone()));
     }
     let target = Target {
         id: route.id,
@@ -364,12 +449,17 @@ const NODE_METHODS: [&str; 35] = [
     "UNSUBSCRIBE",
 ];
 
-/// Headers that describe the worker hop, not the client connection.
-const HOP_BY_HOP: [HeaderName; 3] = [
+/// Headers that describe the worker hop, not the client connection (the last one is the
+/// worker's mark of a failed invocation, meant for the background runner only).
+const HOP_BY_HOP: [HeaderName; 4] = [
     hyper::header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     hyper::header::TRANSFER_ENCODING,
+    HeaderName::from_static(INVOCATION_ERROR_HEADER),
 ];
+
+/// Set by a worker on a 500 it sent because the handler threw (or its module failed).
+pub const INVOCATION_ERROR_HEADER: &str = "x-petrel-invocation-error";
 
 fn dispatch_error(page: &str, err: DispatchError) -> Response<ServerBody> {
     match err {

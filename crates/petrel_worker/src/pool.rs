@@ -47,6 +47,9 @@ pub struct PoolConfig {
     /// Extra `node` arguments (from `PETREL_NODE_ARGS`, split on spaces), e.g. `--cpu-prof`
     /// or `--inspect` for debugging a worker.
     pub node_args: Vec<String>,
+    /// Run the workers at this lower OS priority (`nice -n`), e.g. the background-job pool, so a
+    /// CPU-heavy job does not starve the HTTP workers.
+    pub nice: Option<i32>,
 }
 
 impl PoolConfig {
@@ -70,6 +73,7 @@ impl PoolConfig {
             node_args: std::env::var("PETREL_NODE_ARGS")
                 .map(|v| v.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default(),
+            nice: None,
         }
     }
 }
@@ -628,7 +632,15 @@ async fn start_worker(
     let _ = std::fs::remove_file(&socket_path);
     let listener = UnixListener::bind(&socket_path).map_err(WorkerError::Io)?;
     let config = &inner.config;
-    let mut command = Command::new(&config.node);
+    // `nice` (coreutils) lowers the priority and execs node: no unsafe pre-exec hook needed.
+    let mut command = match config.nice {
+        Some(n) => {
+            let mut c = Command::new("nice");
+            c.arg("-n").arg(n.to_string()).arg(&config.node);
+            c
+        }
+        None => Command::new(&config.node),
+    };
     command
         .arg("--enable-source-maps")
         .arg("--experimental-require-module")

@@ -189,6 +189,8 @@ async function servePagesRoute(req, res, route, params) {
       }
     }
     log.error("", err);
+    // A failed invocation, for the host (a background job retries it); removed by the host.
+    if (!res.headersSent) res.setHeader("x-petrel-invocation-error", "1");
     if (dev && !res.headersSent) sendErrorPage(res, 500, ISE, true, describeForPage(log, err));
     else sendPlainError(res, 500, ISE);
   }

@@ -89,22 +89,29 @@ function sendInvocationError(req, res, ctx, err) {
     return;
   }
   const text = invocationErrorText(ctx.log, err);
+  // Tells the host this 500 is a failed invocation (a background job retries it), not a
+  // response the function chose; the host removes it before anything reaches a client.
+  const marked = () => res.setHeader(INVOCATION_ERROR_HEADER, "1");
   if (wantsHtml(req)) {
     const { type, message } = errorHeadline(err);
     const headline = `${type}: ${message}`;
     const stack = text.startsWith(headline) ? text.slice(headline.length).replace(/^\n/, "") : text;
-    sendBody(res, 500, "text/html; charset=utf-8", renderInvocationFailed(ctx.name, headline, stack));
+    sendBody(res, 500, "text/html; charset=utf-8", renderInvocationFailed(ctx.name, headline, stack), marked);
   } else {
-    sendBody(res, 500, "text/plain; charset=utf-8", text.endsWith("\n") ? text : text + "\n");
+    sendBody(res, 500, "text/plain; charset=utf-8", text.endsWith("\n") ? text : text + "\n", marked);
   }
 }
+
+/** Response header marking a failed invocation for the host (never sent to clients). */
+const INVOCATION_ERROR_HEADER = "x-petrel-invocation-error";
 
 /**
  * Replace whatever the response held with a complete text reply.
  * @param {import('node:http').ServerResponse} res
  * @param {number} status @param {string | null} contentType @param {string} body
+ * @param {() => void} [decorate] adds headers after the old ones are cleared
  */
-function sendBody(res, status, contentType, body) {
+function sendBody(res, status, contentType, body, decorate) {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -112,6 +119,7 @@ function sendBody(res, status, contentType, body) {
   const keep = res.getHeader("x-nf-request-id");
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   if (keep !== undefined) res.setHeader("x-nf-request-id", keep);
+  decorate?.();
   res.statusCode = status;
   if (contentType) res.setHeader("Content-Type", contentType);
   res.setHeader("Content-Length", Buffer.byteLength(body));
@@ -171,6 +179,7 @@ function findNonLatin1(entries) {
 }
 
 module.exports = {
+  INVOCATION_ERROR_HEADER,
   LATIN1_PREFIX,
   errorHeadline,
   invocationErrorText,

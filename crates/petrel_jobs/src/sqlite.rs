@@ -1,0 +1,684 @@
+//! [`JobStore`] on one SQLite file.
+//!
+//! Two connections per store. Enqueues and log lines go to a writer thread that owns one
+//! connection and commits everything pending in ONE transaction (group commit): with
+//! `synchronous = FULL` every commit waits for an fsync of the WAL, and sharing that fsync is
+//! what lets many concurrent enqueues through. Everything else (claims, results, reads) uses a
+//! second connection behind a mutex; WAL lets it read while the writer writes, and SQLite's
+//! lock (with the busy timeout) orders its writes against the writer's, and against other
+//! processes on the same file.
+//!
+//! Every write transaction is `BEGIN IMMEDIATE`: it takes the write lock up front, so waiting
+//! for it goes through the busy timeout instead of failing half-way with `SQLITE_BUSY`.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::{Job, JobKind, JobLogLine, JobStatus, JobStore, NewJob, StoreError, new_job_id, sql};
+
+/// The schema version this build creates and reads (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// `PRAGMA application_id`: "PETR". Tells a Petrel store from another program's database.
+const APPLICATION_ID: i64 = 0x5045_5452;
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// How long a statement waits for another connection's lock before [`StoreError::Busy`].
+    pub busy_timeout: Duration,
+    /// At most this many enqueues and log lines share one commit.
+    pub max_batch: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            busy_timeout: Duration::from_secs(5),
+            max_batch: 512,
+        }
+    }
+}
+
+/// The SQLite job store. Dropping it stops the writer thread once pending writes committed.
+#[derive(Debug)]
+pub struct SqliteStore {
+    ctx: Arc<Ctx>,
+    conn: Mutex<Connection>,
+    /// `Option` so `Drop` can hang up before joining the thread.
+    writer: Option<Sender<Command>>,
+    writer_thread: Option<JoinHandle<()>>,
+}
+
+/// What error messages need to know.
+#[derive(Debug)]
+struct Ctx {
+    path: PathBuf,
+    busy_timeout: Duration,
+}
+
+impl Ctx {
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        let path = self.path.clone();
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy {
+                    path,
+                    waited: self.busy_timeout,
+                },
+                ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => StoreError::Corrupt {
+                    path,
+                    detail: e.to_string(),
+                },
+                ErrorCode::DiskFull | ErrorCode::TooBig => StoreError::DiskFull { path },
+                ErrorCode::CannotOpen => StoreError::Open {
+                    path,
+                    source: Arc::new(e),
+                },
+                _ => StoreError::Database {
+                    path,
+                    source: Arc::new(e),
+                },
+            },
+            // A row this build cannot read back (unknown status, broken JSON, …).
+            rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..) => StoreError::Corrupt {
+                path,
+                detail: format!("unreadable job row: {e}"),
+            },
+            _ => StoreError::Database {
+                path,
+                source: Arc::new(e),
+            },
+        }
+    }
+
+    fn json(&self, e: serde_json::Error) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            source: Arc::new(e),
+        }
+    }
+
+    fn writer_stopped(&self) -> StoreError {
+        StoreError::WriterStopped {
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// A write handed to the writer thread; `reply` gets the result after the commit.
+#[derive(Debug)]
+enum Command {
+    Enqueue {
+        job: Box<Job>,
+        headers: String,
+        params: String,
+        reply: SyncSender<Result<Box<Job>, StoreError>>,
+    },
+    AppendLog {
+        id: String,
+        attempt: u32,
+        line: String,
+        at_ms: i64,
+        reply: SyncSender<Result<(), StoreError>>,
+    },
+}
+
+impl Command {
+    /// `written`: the statement changed a row (a log line for a missing job changes none).
+    fn answer(self, result: Result<bool, StoreError>) {
+        // A send fails only when the caller is gone, and then nobody needs the answer.
+        match self {
+            Command::Enqueue { job, reply, .. } => {
+                let _ = reply.send(result.map(|_| job));
+            }
+            Command::AppendLog { id, reply, .. } => {
+                let _ = reply.send(match result {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(StoreError::NotFound(id)),
+                    Err(e) => Err(e),
+                });
+            }
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if needed) the store at `path`, with a 5 s busy
+    /// timeout.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens the store at `path` with `options`.
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<SqliteStore, StoreError> {
+        let ctx = Arc::new(Ctx {
+            path: path.to_path_buf(),
+            busy_timeout: options.busy_timeout,
+        });
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                path: ctx.path.clone(),
+                source: Arc::new(e),
+            })?;
+        }
+        let mut conn = open_connection(&ctx)?;
+        ensure_schema(&mut conn, &ctx)?;
+        let writer_conn = open_connection(&ctx)?;
+
+        let (tx, rx) = mpsc::channel();
+        let max_batch = options.max_batch.max(1);
+        let thread_ctx = Arc::clone(&ctx);
+        let writer_thread = std::thread::Builder::new()
+            .name("petrel-jobs-writer".into())
+            .spawn(move || run_writer(writer_conn, rx, max_batch, &thread_ctx))
+            .map_err(|e| StoreError::Open {
+                path: ctx.path.clone(),
+                source: Arc::new(e),
+            })?;
+
+        Ok(SqliteStore {
+            ctx,
+            conn: Mutex::new(conn),
+            writer: Some(tx),
+            writer_thread: Some(writer_thread),
+        })
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        &self.ctx.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half-done transaction: rusqlite rolls back
+        // when the `Transaction` drops during unwinding.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn send(&self, command: Command) -> Result<(), StoreError> {
+        let writer = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| self.ctx.writer_stopped())?;
+        writer.send(command).map_err(|_| self.ctx.writer_stopped())
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction on the shared connection and commits.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.ctx.err(e))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| self.ctx.err(e))?;
+        Ok(value)
+    }
+
+    /// The status of `id` (after a conditional update changed nothing), or NotFound.
+    fn status_of(&self, conn: &Connection, id: &str) -> Result<JobStatus, StoreError> {
+        let status: Option<String> = conn
+            .prepare_cached(sql::STATUS_OF)
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(|e| self.ctx.err(e))?;
+        let status = status.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+        status.parse().map_err(|detail| StoreError::Corrupt {
+            path: self.ctx.path.clone(),
+            detail: format!("job {id}: {detail}"),
+        })
+    }
+
+    /// `succeed`/`fail`: one conditional update of a running job.
+    fn finish_run(
+        &self,
+        id: &str,
+        statement: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached(statement)
+                .and_then(|mut s| s.execute(args))
+                .map_err(|e| self.ctx.err(e))?;
+            if changed == 0 {
+                let status = self.status_of(tx, id)?;
+                return Err(StoreError::NotRunning {
+                    id: id.to_owned(),
+                    status,
+                });
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Hanging up ends the writer's loop after it answered everything already sent.
+        self.writer.take();
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn open_connection(ctx: &Ctx) -> Result<Connection, StoreError> {
+    let conn = Connection::open(&ctx.path).map_err(|e| ctx.err(e))?;
+    conn.busy_timeout(ctx.busy_timeout)
+        .map_err(|e| ctx.err(e))?;
+    let mode: String = conn
+        .query_row(sql::SQLITE_WAL, [], |r| r.get(0))
+        .map_err(|e| ctx.err(e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Database {
+            path: ctx.path.clone(),
+            source: Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(format!(
+                "SQLite cannot use WAL mode on this file (journal mode stays {mode}); put the \
+                 store on a local disk"
+            ))),
+        });
+    }
+    // FULL: a commit returns only once the WAL is on disk, so an acknowledged job survives a
+    // power cut, not only a crash (DECISIONS, "Background functions").
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| ctx.err(e))?;
+    Ok(conn)
+}
+
+/// Creates schema v1 in an empty file; refuses other programs' databases and newer schemas.
+fn ensure_schema(conn: &mut Connection, ctx: &Ctx) -> Result<(), StoreError> {
+    let read_i64 = |conn: &Connection, q: &str| -> Result<i64, StoreError> {
+        conn.query_row(q, [], |r| r.get(0)).map_err(|e| ctx.err(e))
+    };
+    let not_ours = |detail: String| StoreError::Corrupt {
+        path: ctx.path.clone(),
+        detail,
+    };
+
+    // Read first: an existing store needs no write lock to be opened.
+    if read_i64(conn, sql::SQLITE_SCHEMA_VERSION)? == 0 {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| ctx.err(e))?;
+        // Checked again under the lock: another process may have created it meanwhile.
+        if read_i64(&tx, sql::SQLITE_SCHEMA_VERSION)? == 0 {
+            if read_i64(&tx, sql::SQLITE_OBJECT_COUNT)? > 0 {
+                return Err(not_ours("an SQLite database of another program".into()));
+            }
+            tx.execute_batch(sql::SCHEMA_V1).map_err(|e| ctx.err(e))?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| ctx.err(e))?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(|e| ctx.err(e))?;
+        }
+        tx.commit().map_err(|e| ctx.err(e))?;
+    }
+
+    let application_id = read_i64(conn, sql::SQLITE_APPLICATION_ID)?;
+    if application_id != APPLICATION_ID {
+        return Err(not_ours(format!(
+            "an SQLite database of another program (application id {application_id:#x})"
+        )));
+    }
+    let found = read_i64(conn, sql::SQLITE_SCHEMA_VERSION)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: ctx.path.clone(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    // Migrations from older versions go here when there is a version 2.
+    Ok(())
+}
+
+/// The writer thread: take what is pending (up to `max_batch`), write it in one transaction,
+/// commit, answer. Ends when the store is dropped.
+fn run_writer(mut conn: Connection, rx: Receiver<Command>, max_batch: usize, ctx: &Ctx) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(command) => batch.push(command),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&mut conn, &batch) {
+            Ok(written) => {
+                for (command, written) in batch.drain(..).zip(written) {
+                    command.answer(Ok(written));
+                }
+            }
+            // Whatever failed (busy, disk full, I/O) failed the whole transaction, so every
+            // caller in it gets the error: none of their writes happened. The statements
+            // themselves cannot fail for one job alone (ids are unique, JSON was encoded by
+            // the caller).
+            Err(e) => {
+                let error = ctx.err(e);
+                for command in batch.drain(..) {
+                    command.answer(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<bool>, rusqlite::Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut written = Vec::with_capacity(batch.len());
+    {
+        let mut insert = tx.prepare_cached(sql::INSERT_JOB)?;
+        let mut append = tx.prepare_cached(sql::APPEND_LOG)?;
+        for command in batch {
+            let changed = match command {
+                Command::Enqueue {
+                    job,
+                    headers,
+                    params,
+                    ..
+                } => insert.execute(params![
+                    job.id,
+                    job.function,
+                    job.kind.as_str(),
+                    job.max_attempts,
+                    job.created_at_ms,
+                    job.request.method,
+                    job.request.path,
+                    headers,
+                    job.request.body,
+                    params,
+                    job.request.route_pattern,
+                ])?,
+                Command::AppendLog {
+                    id,
+                    attempt,
+                    line,
+                    at_ms,
+                    ..
+                } => append.execute(params![id, attempt, at_ms, line])?,
+            };
+            written.push(changed > 0);
+        }
+    }
+    tx.commit()?;
+    Ok(written)
+}
+
+fn conversion(
+    index: usize,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, Type::Text, e.into())
+}
+
+/// Reads a row of `job_columns!()`.
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    let kind: String = row.get(2)?;
+    let status: String = row.get(3)?;
+    let headers: String = row.get(13)?;
+    let params: String = row.get(15)?;
+    Ok(Job {
+        id: row.get(0)?,
+        function: row.get(1)?,
+        kind: kind.parse::<JobKind>().map_err(|e| conversion(2, e))?,
+        status: status.parse::<JobStatus>().map_err(|e| conversion(3, e))?,
+        attempts: row.get(4)?,
+        max_attempts: row.get(5)?,
+        created_at_ms: row.get(6)?,
+        run_at_ms: row.get(7)?,
+        started_at_ms: row.get(8)?,
+        finished_at_ms: row.get(9)?,
+        last_error: row.get(10)?,
+        request: crate::JobRequest {
+            method: row.get(11)?,
+            path: row.get(12)?,
+            headers: serde_json::from_str(&headers).map_err(|e| conversion(13, e))?,
+            body: row.get(14)?,
+            params: serde_json::from_str(&params).map_err(|e| conversion(15, e))?,
+            route_pattern: row.get(16)?,
+        },
+    })
+}
+
+/// SQLite's integers are signed 64-bit; a `usize` limit beyond that means "no limit".
+fn sql_limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl JobStore for SqliteStore {
+    fn enqueue(&self, job: NewJob, now_ms: i64) -> Result<Job, StoreError> {
+        let headers = serde_json::to_string(&job.request.headers).map_err(|e| self.ctx.json(e))?;
+        let params = serde_json::to_string(&job.request.params).map_err(|e| self.ctx.json(e))?;
+        let job = Box::new(Job {
+            id: new_job_id(now_ms),
+            function: job.function,
+            kind: job.kind,
+            status: JobStatus::Queued,
+            attempts: 0,
+            max_attempts: job.max_attempts.max(1),
+            created_at_ms: now_ms,
+            run_at_ms: now_ms,
+            started_at_ms: None,
+            finished_at_ms: None,
+            last_error: None,
+            request: job.request,
+        });
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.send(Command::Enqueue {
+            job,
+            headers,
+            params,
+            reply,
+        })?;
+        let job = answer.recv().map_err(|_| self.ctx.writer_stopped())??;
+        Ok(*job)
+    }
+
+    fn claim_due(&self, now_ms: i64, limit: usize) -> Result<Vec<Job>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut jobs = self.write(|tx| {
+            let mut stmt = tx
+                .prepare_cached(sql::CLAIM_DUE)
+                .map_err(|e| self.ctx.err(e))?;
+            let rows = stmt
+                .query_map(params![now_ms, sql_limit(limit)], job_from_row)
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+            rows.map_err(|e| self.ctx.err(e))
+        })?;
+        // RETURNING gives rows in no particular order.
+        jobs.sort_by(|a, b| (a.run_at_ms, &a.id).cmp(&(b.run_at_ms, &b.id)));
+        Ok(jobs)
+    }
+
+    fn succeed(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.finish_run(id, sql::SUCCEED, params![id, now_ms])
+    }
+
+    fn fail(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        match retry_at_ms {
+            Some(at) => self.finish_run(id, sql::FAIL_RETRY, params![id, at, error]),
+            None => self.finish_run(id, sql::FAIL_FINAL, params![id, now_ms, error]),
+        }
+    }
+
+    fn requeue_interrupted(&self, now_ms: i64) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            tx.prepare_cached(sql::REQUEUE_INTERRUPTED)
+                .and_then(|mut s| s.execute([now_ms]))
+                .map_err(|e| self.ctx.err(e))
+        })
+    }
+
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        let conn = self.conn();
+        conn.prepare_cached(sql::NEXT_DUE)
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(|e| self.ctx.err(e))
+    }
+
+    fn append_log(
+        &self,
+        id: &str,
+        attempt: u32,
+        line: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.send(Command::AppendLog {
+            id: id.to_owned(),
+            attempt,
+            line: line.to_owned(),
+            at_ms: now_ms,
+            reply,
+        })?;
+        answer.recv().map_err(|_| self.ctx.writer_stopped())?
+    }
+
+    fn logs(&self, id: &str) -> Result<Vec<JobLogLine>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(sql::LOGS)
+            .map_err(|e| self.ctx.err(e))?;
+        let lines = stmt
+            .query_map([id], |r| {
+                Ok(JobLogLine {
+                    attempt: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    line: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.ctx.err(e))?;
+        Ok(lines)
+    }
+
+    fn list(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(sql::LIST)
+            .map_err(|e| self.ctx.err(e))?;
+        let jobs = stmt
+            .query_map([sql_limit(limit)], job_from_row)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.ctx.err(e))?;
+        Ok(jobs)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let conn = self.conn();
+        conn.prepare_cached(sql::GET)
+            .and_then(|mut s| s.query_row([id], job_from_row).optional())
+            .map_err(|e| self.ctx.err(e))
+    }
+
+    fn retry(&self, id: &str, now_ms: i64) -> Result<Job, StoreError> {
+        self.write(|tx| {
+            let job = tx
+                .prepare_cached(sql::RETRY)
+                .and_then(|mut s| s.query_row(params![id, now_ms], job_from_row).optional())
+                .map_err(|e| self.ctx.err(e))?;
+            match job {
+                Some(job) => Ok(job),
+                None => {
+                    let status = self.status_of(tx, id)?;
+                    Err(StoreError::NotRetryable {
+                        id: id.to_owned(),
+                        status,
+                    })
+                }
+            }
+        })
+    }
+
+    fn prune(&self, keep: usize, older_than_ms: i64) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let args = params![older_than_ms, sql_limit(keep)];
+            tx.prepare_cached(sql::PRUNE_LOGS)
+                .and_then(|mut s| s.execute(args))
+                .and_then(|_| tx.prepare_cached(sql::PRUNE_JOBS))
+                .and_then(|mut s| s.execute(args))
+                .map_err(|e| self.ctx.err(e))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_use_wal_and_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("a/b/jobs.db")).unwrap();
+        let conn = store.conn();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), sync, version), ("wal", 2, SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn refuses_another_programs_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let err = SqliteStore::open(&path).err().unwrap();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("is not a Petrel job store"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.db");
+        drop(SqliteStore::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = SqliteStore::open(&path).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                StoreError::NewerSchema {
+                    found: 99,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}

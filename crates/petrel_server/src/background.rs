@@ -1,0 +1,454 @@
+//! Background functions: a request to one is written to the durable job store and answered
+//! `202` only after the commit that holds it; a runner then executes the jobs on their own
+//! (lower-priority) workers, retrying failures with the configured policy.
+//!
+//! A run fails when the handler throws (the worker marks that 500 with
+//! [`crate::INVOCATION_ERROR_HEADER`]), its worker dies, or it passes the time limit. A
+//! response the handler chose, whatever its status, is a success (Netlify ignores it).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{Request, Response, StatusCode};
+use petrel_jobs::{Clock, Job, JobKind, JobRequest, JobStore, NewJob, RetryPolicy};
+use petrel_worker::{DispatchError, RequestMeta};
+use tokio::sync::{Notify, Semaphore, watch};
+
+use crate::body::ServerBody;
+use crate::{App, Generation, INVOCATION_ERROR_HEADER};
+
+/// Largest background payload (Netlify's 256 KB; DECISIONS.md).
+pub const DEFAULT_PAYLOAD_LIMIT: usize = 256 * 1024;
+
+/// How background jobs are accepted and run.
+#[derive(Clone)]
+pub struct BackgroundSettings {
+    /// Largest request body accepted (bytes); larger → 413, nothing queued.
+    pub payload_limit: usize,
+    /// Runs of one job in all (first run plus retries).
+    pub max_attempts: u32,
+    /// When to run a failed job again.
+    pub retry: Arc<RetryPolicy>,
+    /// Time limit of one run (15 minutes by default, as Netlify's).
+    pub run_timeout: Duration,
+    /// Jobs running at the same time.
+    pub concurrency: usize,
+    /// How long a graceful stop waits for running jobs before leaving them to the next start.
+    pub grace: Duration,
+}
+
+impl Default for BackgroundSettings {
+    fn default() -> Self {
+        BackgroundSettings {
+            payload_limit: DEFAULT_PAYLOAD_LIMIT,
+            max_attempts: 3,
+            retry: Arc::new(RetryPolicy::netlify()),
+            run_timeout: Duration::from_secs(15 * 60),
+            concurrency: 4,
+            grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The store, the clock and the settings, shared by the server (enqueue) and the runner.
+pub struct BackgroundQueue {
+    store: Arc<dyn JobStore>,
+    clock: Arc<dyn Clock>,
+    settings: BackgroundSettings,
+    /// Wakes the runner when a job is queued.
+    queued: Notify,
+}
+
+impl BackgroundQueue {
+    /// A queue over `store`, with time from `clock`.
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        clock: Arc<dyn Clock>,
+        settings: BackgroundSettings,
+    ) -> Arc<BackgroundQueue> {
+        Arc::new(BackgroundQueue {
+            store,
+            clock,
+            settings,
+            queued: Notify::new(),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn JobStore> {
+        &self.store
+    }
+}
+
+/// What the server knows of the background target of a request.
+pub struct Accepting<'a> {
+    /// Function name or Next.js page.
+    pub function: &'a str,
+    /// Netlify function or Next.js advanced route.
+    pub kind: JobKind,
+    /// Route params (as the synchronous run would get them).
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The Netlify `config.path` pattern that matched.
+    pub pattern: Option<String>,
+}
+
+/// Writes the request as a job and answers `202` (empty) once it is on disk; `413` when the
+/// payload is too large, `500` when the store fails (nothing queued either way).
+pub async fn accept(
+    queue: &Arc<BackgroundQueue>,
+    req: Request<Incoming>,
+    target: &str,
+    accepting: Accepting<'_>,
+) -> Response<ServerBody> {
+    let limit = queue.settings.payload_limit;
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large(accepting.function, limit);
+    }
+    let body = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => {
+            if err
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                return too_large(accepting.function, limit);
+            }
+            return text(
+                StatusCode::BAD_REQUEST,
+                "The request body could not be read; nothing was queued.\n",
+            );
+        }
+    };
+    let headers = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let job = NewJob {
+        function: accepting.function.to_string(),
+        kind: accepting.kind,
+        request: JobRequest {
+            method: parts.method.to_string(),
+            path: target.to_string(),
+            headers,
+            body: body.to_vec(),
+            params: serde_json::Value::Object(accepting.params),
+            route_pattern: accepting.pattern,
+        },
+        max_attempts: queue.settings.max_attempts,
+    };
+    let store = queue.store.clone();
+    let now = queue.clock.now_ms();
+    let enqueued = tokio::task::spawn_blocking(move || store.enqueue(job, now)).await;
+    match enqueued {
+        Ok(Ok(job)) => {
+            tracing::info!(
+                target: "petrel::jobs",
+                job = %job.id,
+                function = %job.function,
+                "Queueing background function {} for execution (job {})",
+                job.function,
+                job.id
+            );
+            queue.queued.notify_one();
+            let mut response = Response::new(ServerBody::Full(None));
+            *response.status_mut() = StatusCode::ACCEPTED;
+            response
+                .headers_mut()
+                .insert("content-length", HeaderValue::from_static("0"));
+            response
+        }
+        Ok(Err(err)) => {
+            tracing::error!(target: "petrel::jobs", "could not queue {}: {err}", accepting.function);
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("The background job could not be stored, so nothing was queued: {err}\n"),
+            )
+        }
+        Err(err) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("The background job could not be stored: {err}\n"),
+        ),
+    }
+}
+
+fn too_large(function: &str, limit: usize) -> Response<ServerBody> {
+    text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "Payload Too Large: the request to background function {function} is over the {} KB limit of background functions (Netlify's), so nothing was queued. Send a smaller payload, or store the data elsewhere and send a reference to it.\n",
+            limit / 1024
+        ),
+    )
+}
+
+fn text(status: StatusCode, body: &str) -> Response<ServerBody> {
+    let mut response = Response::new(ServerBody::full(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Executes queued jobs until told to stop.
+pub struct Runner {
+    app: Arc<App>,
+    queue: Arc<BackgroundQueue>,
+}
+
+impl Runner {
+    /// A runner of `queue`'s jobs on `app`'s current generation.
+    pub fn new(app: Arc<App>, queue: Arc<BackgroundQueue>) -> Runner {
+        Runner { app, queue }
+    }
+
+    /// Re-queues the runs a crash or kill interrupted (they do not use up an attempt), then
+    /// claims and runs due jobs until `stop` turns true; then waits up to the grace period for
+    /// running jobs, and leaves the others to the next start.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let queue = self.queue.clone();
+        let now = queue.clock.now_ms();
+        let store = queue.store.clone();
+        match tokio::task::spawn_blocking(move || store.requeue_interrupted(now)).await {
+            Ok(Ok(n)) if n > 0 => tracing::info!(
+                target: "petrel::jobs",
+                "{n} background job(s) were interrupted by the last stop; running them again"
+            ),
+            Ok(Err(err)) => tracing::error!(target: "petrel::jobs", "{err}"),
+            _ => {}
+        }
+        let permits = Arc::new(Semaphore::new(queue.settings.concurrency.max(1)));
+        let running: Arc<Mutex<HashSet<String>>> = Arc::default();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let free = permits.available_permits();
+            let mut claimed = Vec::new();
+            if free > 0 {
+                let store = queue.store.clone();
+                let now = queue.clock.now_ms();
+                match tokio::task::spawn_blocking(move || store.claim_due(now, free)).await {
+                    Ok(Ok(jobs)) => claimed = jobs,
+                    Ok(Err(err)) => tracing::error!(target: "petrel::jobs", "{err}"),
+                    Err(_) => {}
+                }
+            }
+            let got_any = !claimed.is_empty();
+            for job in claimed {
+                let permit = permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore open");
+                running.lock().expect("running").insert(job.id.clone());
+                let app = self.app.clone();
+                let queue = queue.clone();
+                let running = running.clone();
+                tokio::spawn(async move {
+                    let id = job.id.clone();
+                    execute(&app, &queue, job).await;
+                    running.lock().expect("running").remove(&id);
+                    drop(permit);
+                });
+            }
+            if got_any {
+                continue;
+            }
+            // Nothing due: sleep until the next job is due, a job is queued, a run ends, or
+            // a stop; at most a second (the clock may be moved by tests).
+            let store = queue.store.clone();
+            let next = tokio::task::spawn_blocking(move || store.next_due())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten();
+            let wait = next
+                .map(|at| (at - queue.clock.now_ms()).clamp(0, 1000) as u64)
+                .unwrap_or(1000);
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                _ = queue.queued.notified() => {}
+                _ = stop.changed() => {}
+            }
+        }
+        // Graceful stop: let running jobs end within the grace period.
+        let deadline = tokio::time::Instant::now() + queue.settings.grace;
+        while !running.lock().expect("running").is_empty() && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let left = running.lock().expect("running").len();
+        if left > 0 {
+            tracing::warn!(
+                target: "petrel::jobs",
+                "{left} background job(s) still running at stop; they run again on the next start"
+            );
+        }
+    }
+}
+
+/// Runs one job once and records the outcome.
+async fn execute(app: &Arc<App>, queue: &Arc<BackgroundQueue>, job: Job) {
+    tracing::info!(
+        target: "petrel::jobs",
+        job = %job.id,
+        attempt = job.attempts,
+        "Running background function {} (job {}, attempt {} of {})",
+        job.function,
+        job.id,
+        job.attempts,
+        job.max_attempts
+    );
+    log_to_job(queue, &job, "started");
+    let generation = app.current();
+    let outcome = match target_of(&generation, &job) {
+        Some((id, pool)) => run_once(pool, id, &job, queue.settings.run_timeout).await,
+        None => Err(format!(
+            "the project has no background function `{}` any more",
+            job.function
+        )),
+    };
+    let now = queue.clock.now_ms();
+    let store = queue.store.clone();
+    let id = job.id.clone();
+    match outcome {
+        Ok(()) => {
+            tracing::info!(
+                target: "petrel::jobs",
+                job = %job.id,
+                "Done executing background function {} (job {})",
+                job.function,
+                job.id
+            );
+            log_to_job(queue, &job, "succeeded");
+            let _ = tokio::task::spawn_blocking(move || store.succeed(&id, now)).await;
+        }
+        Err(error) => {
+            let retry_at =
+                queue
+                    .settings
+                    .retry
+                    .next_run_at(&job.id, job.attempts, job.max_attempts, now);
+            match retry_at {
+                Some(at) => tracing::warn!(
+                    target: "petrel::jobs",
+                    job = %job.id,
+                    "Error during background function {} execution (job {}, attempt {}): {error}; retrying in {}s",
+                    job.function,
+                    job.id,
+                    job.attempts,
+                    (at - now) / 1000
+                ),
+                None => tracing::error!(
+                    target: "petrel::jobs",
+                    job = %job.id,
+                    "Error during background function {} execution (job {}, attempt {}): {error}; no attempts left, the job is kept as failed",
+                    job.function,
+                    job.id,
+                    job.attempts
+                ),
+            }
+            log_to_job(queue, &job, &format!("failed: {error}"));
+            let _ =
+                tokio::task::spawn_blocking(move || store.fail(&id, &error, retry_at, now)).await;
+        }
+    }
+}
+
+/// Adds a line to the job's log (what `petrel jobs show` prints), without waiting for it.
+fn log_to_job(queue: &Arc<BackgroundQueue>, job: &Job, line: &str) {
+    let store = queue.store.clone();
+    let (id, attempt, line) = (job.id.clone(), job.attempts, line.to_string());
+    let now = queue.clock.now_ms();
+    tokio::task::spawn_blocking(move || {
+        if let Err(err) = store.append_log(&id, attempt, &line, now) {
+            tracing::warn!(target: "petrel::jobs", "could not write the log of job {id}: {err}");
+        }
+    });
+}
+
+/// The worker route id and pool that run `job` in `generation`.
+fn target_of<'g>(
+    generation: &'g Generation,
+    job: &Job,
+) -> Option<(u32, &'g petrel_worker::WorkerPool)> {
+    let id = match job.kind {
+        JobKind::NetlifyBackground => generation.functions.id_of(&job.function)?,
+        JobKind::NextBackground => generation.routes_by_page.get(&job.function)?.id,
+    };
+    Some((id, generation.background_pool()))
+}
+
+/// One run: the stored request replayed to a worker, with the job id and attempt as headers.
+async fn run_once(
+    pool: &petrel_worker::WorkerPool,
+    route: u32,
+    job: &Job,
+    timeout: Duration,
+) -> Result<(), String> {
+    let request = &job.request;
+    let mut builder = Request::builder()
+        .method(request.method.as_str())
+        .uri(request.path.as_str());
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder = builder
+        .header("x-petrel-job-id", job.id.as_str())
+        .header("x-petrel-attempt", job.attempts.to_string());
+    let body = Full::new(Bytes::from(request.body.clone()))
+        .map_err(|never| match never {})
+        .boxed();
+    let http = builder
+        .body(body)
+        .map_err(|e| format!("the stored request is not valid: {e}"))?;
+    let params = match &request.params {
+        serde_json::Value::Object(map) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let meta = RequestMeta {
+        route,
+        params,
+        remote_addr: "127.0.0.1".into(),
+        remote_port: 0,
+        pattern: request.route_pattern.clone(),
+    };
+    match pool.dispatch(http, &meta, timeout).await {
+        Ok(response) => {
+            let failed = response.headers().contains_key(INVOCATION_ERROR_HEADER);
+            let status = response.status();
+            let body = response.into_body().collect().await;
+            if failed {
+                let text = body
+                    .map(|b| String::from_utf8_lossy(&b.to_bytes()).trim().to_string())
+                    .unwrap_or_default();
+                Err(if text.is_empty() {
+                    format!("the handler failed ({status})")
+                } else {
+                    text
+                })
+            } else {
+                Ok(())
+            }
+        }
+        Err(DispatchError::Timeout { after }) => Err(format!(
+            "the run passed its time limit of {}s",
+            after.as_secs()
+        )),
+        Err(err) => Err(err.to_string()),
+    }
+}

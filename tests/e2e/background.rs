@@ -1,0 +1,166 @@
+//! Durable background functions through the real binary: 202 after the job is on disk, runs on
+//! the background workers, retries, and no accepted job lost to a `kill -9`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::harness::{Server, copy_fixture, kill_hard};
+
+/// The JSON lines the fixture's functions append to `$PETREL_TEST_OUT`.
+fn runs(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn wait_for_runs(out: &Path, n: usize, timeout: Duration) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let got = runs(out);
+        if got.len() >= n || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start(project: &Path, out: &Path) -> Server {
+    Server::start_with_env(
+        "start",
+        project,
+        &["--workers", "1"],
+        &[("PETREL_TEST_OUT", out.to_str().unwrap())],
+    )
+}
+
+#[test]
+fn both_kinds_answer_202_and_run_from_the_queue() {
+    let project = copy_fixture("background");
+    let out = project.path().join("runs.jsonl");
+    let server = start(project.path(), &out);
+
+    // The Netlify `-background` function with a `config.path` and params.
+    let reply = server.request(
+        "POST",
+        "/api/shop/import",
+        &[("content-type", "application/json")],
+        br#"{"items":3}"#,
+    );
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    assert_eq!(reply.header("content-length"), Some("0"));
+    assert!(reply.body.is_empty());
+    // The legacy Next.js advanced route at its normal URL, with its dynamic param and body.
+    let reply = server.request(
+        "POST",
+        "/api/blog/background-function",
+        &[("content-type", "application/json")],
+        br#"{"paths":["/a"]}"#,
+    );
+    assert_eq!(reply.status, 202, "{}", reply.text());
+
+    let got = wait_for_runs(&out, 2, Duration::from_secs(20));
+    let netlify = got
+        .iter()
+        .find(|r| r["fn"] == "import-background")
+        .unwrap_or_else(|| panic!("no run of import-background: {got:?}\n{}", server.logs()));
+    assert_eq!(netlify["slug"], "shop");
+    assert_eq!(netlify["body"], serde_json::json!({"items": 3}));
+    assert_eq!(netlify["attempt"], "1");
+    assert_eq!(netlify["job"].as_str().map(str::len), Some(26));
+    let next = got
+        .iter()
+        .find(|r| r["fn"] == "next-background")
+        .unwrap_or_else(|| panic!("no run of the Next route: {got:?}"));
+    assert_eq!(next["slug"], "blog");
+    assert_eq!(next["body"], serde_json::json!({"paths": ["/a"]}));
+    assert!(
+        server.wait_for_log(
+            "Done executing background function import-background",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        server.logs()
+    );
+}
+
+#[test]
+fn an_oversized_payload_is_refused_and_nothing_is_queued() {
+    let project = copy_fixture("background");
+    let out = project.path().join("runs.jsonl");
+    let server = start(project.path(), &out);
+    let big = format!(r#"{{"x":"{}"}}"#, "y".repeat(300 * 1024));
+    let reply = server.request(
+        "POST",
+        "/api/shop/import",
+        &[("content-type", "application/json")],
+        big.as_bytes(),
+    );
+    assert_eq!(reply.status, 413);
+    assert!(reply.text().contains("256 KB"), "{}", reply.text());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(runs(&out).is_empty());
+    assert!(!server.logs().contains("Queueing background function"));
+}
+
+#[test]
+fn a_throw_and_a_worker_exit_are_retried_until_the_job_succeeds() {
+    let project = copy_fixture("background");
+    let out = project.path().join("runs.jsonl");
+    let server = start(project.path(), &out);
+    let reply = server.request("POST", "/.netlify/functions/flaky-background", &[], b"");
+    assert_eq!(reply.status, 202);
+    let got = wait_for_runs(&out, 3, Duration::from_secs(30));
+    let attempts: Vec<i64> = got.iter().filter_map(|r| r["attempt"].as_i64()).collect();
+    assert_eq!(attempts, vec![1, 2, 3], "{}", server.logs());
+    assert!(
+        server.wait_for_log(
+            "Done executing background function flaky-background",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        server.logs()
+    );
+    let logs = server.logs();
+    assert!(logs.contains("first run fails"), "{logs}");
+}
+
+/// Accept 200 jobs, `kill -9` while they run, start again: every job runs (at least once).
+#[test]
+fn no_accepted_job_is_lost_to_a_kill() {
+    let project = copy_fixture("background");
+    let out = project.path().join("runs.jsonl");
+    let mut server = start(project.path(), &out);
+    let total = 200;
+    for n in 0..total {
+        let body = format!(r#"{{"n":{n}}}"#);
+        let reply = server.request(
+            "POST",
+            "/.netlify/functions/slow-background",
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, 202, "job {n}: {}", reply.text());
+    }
+    kill_hard(&mut server);
+    let before_restart = runs(&out).len();
+    let server = start(project.path(), &out);
+    let got = wait_for_runs(&out, total, Duration::from_secs(60));
+    let mut seen: Vec<i64> = got.iter().filter_map(|r| r["n"].as_i64()).collect();
+    let runs_total = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen.len(),
+        total,
+        "every accepted job must run; {} ran before the kill, {} runs in all\n{}",
+        before_restart,
+        runs_total,
+        server.logs()
+    );
+    println!(
+        "crash test: {before_restart} jobs ran before kill -9, {} duplicate run(s) after restart",
+        runs_total - total
+    );
+}
