@@ -46,6 +46,8 @@ impl ServeSettings {
 pub struct Launch {
     pub settings: ServeSettings,
     pub addr: SocketAddr,
+    /// Where background jobs' console output goes (set once the job store is open).
+    pub job_log: std::sync::OnceLock<petrel_worker::JobLogSink>,
 }
 
 /// Loads, builds and serves a project until Ctrl-C / SIGTERM.
@@ -63,7 +65,11 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
-    let launch = Arc::new(Launch { settings, addr });
+    let launch = Arc::new(Launch {
+        settings,
+        addr,
+        job_log: std::sync::OnceLock::new(),
+    });
 
     // The workers boot (~60 ms of Node start-up) while the project is read and built (which
     // may itself run Node for next.config): they get the routes and the environment by
@@ -101,6 +107,18 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         tracing::warn!(target: "petrel::build", "{warning}");
     }
 
+    let queue = match open_job_queue(&project) {
+        Ok(queue) => queue,
+        Err(err) => {
+            if let Ok(Ok(pool)) = early_pool.await {
+                pool.shutdown().await;
+            }
+            return Err(err);
+        }
+    };
+    if let Some(queue) = &queue {
+        let _ = launch.job_log.set(job_log_sink(queue.store().clone()));
+    }
     let pool = early_pool
         .await
         .context("the worker start task panicked")?
@@ -124,7 +142,6 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         app = app.with_freshness(freshness.with_probe(move || probe.probe()));
         watching = Some((watch, events_rx));
     }
-    let queue = open_job_queue(&project)?;
     if let Some(queue) = &queue {
         app = app.with_background(queue.clone());
     }
@@ -201,11 +218,42 @@ fn open_job_queue(
     if let Some(bytes) = configured.payload_limit {
         settings.payload_limit = bytes;
     }
+    if let Some(n) = configured.keep_finished {
+        settings.keep_finished = n;
+    }
+    if let Some(days) = configured.keep_days {
+        settings.keep_for = Duration::from_secs_f64(days * 86_400.0);
+    }
     Ok(Some(petrel_server::background::BackgroundQueue::new(
         Arc::new(store),
         Arc::new(petrel_jobs::SystemClock),
         settings,
     )))
+}
+
+/// Writes the lines background jobs print into their job's log, from one thread (a store
+/// write waits for a commit; the worker's messages must not wait for it).
+fn job_log_sink(store: Arc<dyn petrel_jobs::JobStore>) -> petrel_worker::JobLogSink {
+    let (tx, rx) = std::sync::mpsc::channel::<(String, u32, String)>();
+    std::thread::Builder::new()
+        .name("petrel-job-log".into())
+        .spawn(move || {
+            use petrel_jobs::Clock as _;
+            while let Ok((job, attempt, line)) = rx.recv() {
+                let now = petrel_jobs::SystemClock.now_ms();
+                if let Err(err) = store.append_log(&job, attempt, &line, now) {
+                    tracing::warn!(target: "petrel::jobs", "could not keep a log line of job {job}: {err}");
+                }
+            }
+        })
+        .expect("spawn the job log thread");
+    let tx = std::sync::Mutex::new(tx);
+    petrel_worker::JobLogSink(Arc::new(move |job, attempt, line| {
+        let _ = tx
+            .lock()
+            .expect("job log channel")
+            .send((job, attempt, line));
+    }))
 }
 
 /// Whether any function or route of the project runs in the background.
@@ -259,6 +307,7 @@ pub async fn start_generation(
         let mut config = pool_config(launch, &project.root, &project.settings);
         config.workers = 1;
         config.nice = Some(10);
+        config.job_log = launch.job_log.get().cloned();
         let background = WorkerPool::start(config, init).await?;
         generation = generation.with_background_pool(background);
     }

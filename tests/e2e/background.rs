@@ -164,3 +164,103 @@ fn no_accepted_job_is_lost_to_a_kill() {
         runs_total - total
     );
 }
+
+#[test]
+fn a_run_past_its_time_limit_fails_and_is_retried() {
+    let project = copy_fixture("background");
+    let out = project.path().join("runs.jsonl");
+    let server = start(project.path(), &out);
+    assert_eq!(
+        server
+            .request("POST", "/.netlify/functions/sleepy-background", &[], b"")
+            .status,
+        202
+    );
+    let got = wait_for_runs(&out, 2, Duration::from_secs(20));
+    let attempts: Vec<i64> = got.iter().filter_map(|r| r["attempt"].as_i64()).collect();
+    assert_eq!(attempts, vec![1, 2], "{}", server.logs());
+    assert!(
+        server.wait_for_log(
+            "Done executing background function sleepy-background",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        server.logs()
+    );
+    assert!(
+        server.logs().contains("passed its time limit"),
+        "{}",
+        server.logs()
+    );
+}
+
+fn petrel(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn jobs_command_lists_shows_with_the_handler_output_and_retries() {
+    let project = copy_fixture("background");
+    let dir = project.path().to_str().unwrap().to_string();
+    let out = project.path().join("runs.jsonl");
+    let server = start(project.path(), &out);
+    server.request(
+        "POST",
+        "/api/shop/import",
+        &[("content-type", "application/json")],
+        br#"{"items":3}"#,
+    );
+    wait_for_runs(&out, 1, Duration::from_secs(20));
+    assert!(server.wait_for_log(
+        "Done executing background function import-background",
+        Duration::from_secs(10)
+    ));
+    // The job's log lines are written a moment after the run.
+    std::thread::sleep(Duration::from_millis(300));
+
+    let (ok, list, err) = petrel(&["jobs", &dir]);
+    assert!(ok, "{err}");
+    let row = list
+        .lines()
+        .find(|l| l.contains("import-background"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(row.contains("succeeded") && row.contains("1/3"), "{row}");
+    let id = row.split_whitespace().next().unwrap().to_string();
+
+    let (ok, shown, err) = petrel(&["jobs", "show", &id, &dir]);
+    assert!(ok, "{err}");
+    assert!(shown.contains("Status    succeeded"), "{shown}");
+    assert!(shown.contains("Request   POST /api/shop/import"), "{shown}");
+    assert!(
+        shown.contains(r#"[attempt 1] importing {"items":3} for shop"#),
+        "the handler's console output is kept per attempt:\n{shown}"
+    );
+
+    // Only a failed job can be retried.
+    let (ok, _, err) = petrel(&["jobs", "retry", &id, &dir]);
+    assert!(!ok);
+    assert!(err.contains("succeeded"), "{err}");
+}
+
+#[test]
+fn a_corrupt_job_store_stops_start_with_a_clear_error() {
+    let project = copy_fixture("background");
+    std::fs::create_dir_all(project.path().join(".petrel")).unwrap();
+    std::fs::write(
+        project.path().join(".petrel/jobs.sqlite"),
+        b"this is not a database, it is a text file of some length to look like one",
+    )
+    .unwrap();
+    let (ok, _, err) = petrel(&["start", project.path().to_str().unwrap(), "--port", "0"]);
+    assert!(!ok);
+    assert!(err.contains("jobs.sqlite"), "{err}");
+    assert!(err.contains("move it away"), "{err}");
+}

@@ -40,7 +40,7 @@ CREATE TABLE jobs (
     request_params  TEXT NOT NULL,
     route_pattern   TEXT
 );
-CREATE INDEX jobs_due ON jobs (status, run_at_ms);
+CREATE INDEX jobs_due ON jobs (status, run_at_ms, id);
 CREATE INDEX jobs_finished ON jobs (status, finished_at_ms);
 CREATE INDEX jobs_created ON jobs (created_at_ms);
 CREATE TABLE job_logs (

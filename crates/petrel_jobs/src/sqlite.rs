@@ -130,11 +130,39 @@ enum Command {
         at_ms: i64,
         reply: SyncSender<Result<(), StoreError>>,
     },
+    /// `succeed`/`fail`: a conditional update of a running job (`statement` from `sql`, with
+    /// `?1` id, `?2` time, and `?3` the error when there is one).
+    Finish {
+        statement: &'static str,
+        id: String,
+        at_ms: i64,
+        error: Option<String>,
+        reply: SyncSender<Result<(), StoreError>>,
+    },
+    /// `claim_due`.
+    Claim {
+        now_ms: i64,
+        limit: usize,
+        reply: SyncSender<Result<Vec<Job>, StoreError>>,
+    },
+}
+
+/// What one command of a batch did.
+#[derive(Debug)]
+enum Written {
+    /// The statement changed a row.
+    Yes,
+    /// It changed none.
+    No,
+    /// `Finish` found the job, but not running (its status).
+    NotRunning(String),
+    /// `Claim`'s jobs.
+    Claimed(Vec<Job>),
 }
 
 impl Command {
-    /// `written`: the statement changed a row (a log line for a missing job changes none).
-    fn answer(self, result: Result<bool, StoreError>) {
+    /// `written`: what the command's statement did (a log line for a missing job changes none).
+    fn answer(self, result: Result<Written, StoreError>, ctx: &Ctx) {
         // A send fails only when the caller is gone, and then nobody needs the answer.
         match self {
             Command::Enqueue { job, reply, .. } => {
@@ -142,8 +170,29 @@ impl Command {
             }
             Command::AppendLog { id, reply, .. } => {
                 let _ = reply.send(match result {
-                    Ok(true) => Ok(()),
-                    Ok(false) => Err(StoreError::NotFound(id)),
+                    Ok(Written::Yes) => Ok(()),
+                    Ok(_) => Err(StoreError::NotFound(id)),
+                    Err(e) => Err(e),
+                });
+            }
+            Command::Finish { id, reply, .. } => {
+                let _ = reply.send(match result {
+                    Ok(Written::Yes) => Ok(()),
+                    Ok(Written::NotRunning(status)) => match status.parse() {
+                        Ok(status) => Err(StoreError::NotRunning { id, status }),
+                        Err(detail) => Err(StoreError::Corrupt {
+                            path: ctx.path.clone(),
+                            detail: format!("job {id}: {detail}"),
+                        }),
+                    },
+                    Ok(_) => Err(StoreError::NotFound(id)),
+                    Err(e) => Err(e),
+                });
+            }
+            Command::Claim { reply, .. } => {
+                let _ = reply.send(match result {
+                    Ok(Written::Claimed(jobs)) => Ok(jobs),
+                    Ok(_) => Ok(Vec::new()),
                     Err(e) => Err(e),
                 });
             }
@@ -239,27 +288,23 @@ impl SqliteStore {
         })
     }
 
-    /// `succeed`/`fail`: one conditional update of a running job.
-    fn finish_run(
+    /// `succeed`/`fail`: one conditional update of a running job, through the writer.
+    fn finish(
         &self,
+        statement: &'static str,
         id: &str,
-        statement: &str,
-        args: impl rusqlite::Params,
+        at_ms: i64,
+        error: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            let changed = tx
-                .prepare_cached(statement)
-                .and_then(|mut s| s.execute(args))
-                .map_err(|e| self.ctx.err(e))?;
-            if changed == 0 {
-                let status = self.status_of(tx, id)?;
-                return Err(StoreError::NotRunning {
-                    id: id.to_owned(),
-                    status,
-                });
-            }
-            Ok(())
-        })
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.send(Command::Finish {
+            statement,
+            id: id.to_owned(),
+            at_ms,
+            error: error.map(str::to_owned),
+            reply,
+        })?;
+        answer.recv().map_err(|_| self.ctx.writer_stopped())?
     }
 }
 
@@ -358,7 +403,7 @@ fn run_writer(mut conn: Connection, rx: Receiver<Command>, max_batch: usize, ctx
         match write_batch(&mut conn, &batch) {
             Ok(written) => {
                 for (command, written) in batch.drain(..).zip(written) {
-                    command.answer(Ok(written));
+                    command.answer(Ok(written), ctx);
                 }
             }
             // Whatever failed (busy, disk full, I/O) failed the whole transaction, so every
@@ -368,14 +413,14 @@ fn run_writer(mut conn: Connection, rx: Receiver<Command>, max_batch: usize, ctx
             Err(e) => {
                 let error = ctx.err(e);
                 for command in batch.drain(..) {
-                    command.answer(Err(error.clone()));
+                    command.answer(Err(error.clone()), ctx);
                 }
             }
         }
     }
 }
 
-fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<bool>, rusqlite::Error> {
+fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<Written>, rusqlite::Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut written = Vec::with_capacity(batch.len());
     {
@@ -383,6 +428,39 @@ fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<bool>, ru
         let mut append = tx.prepare_cached(sql::APPEND_LOG)?;
         for command in batch {
             let changed = match command {
+                Command::Finish {
+                    statement,
+                    id,
+                    at_ms,
+                    error,
+                    ..
+                } => {
+                    let mut stmt = tx.prepare_cached(statement)?;
+                    let changed = match error {
+                        Some(error) => stmt.execute(params![id, at_ms, error])?,
+                        None => stmt.execute(params![id, at_ms])?,
+                    };
+                    if changed == 0 {
+                        let status: Option<String> = tx
+                            .prepare_cached(sql::STATUS_OF)?
+                            .query_row([id], |r| r.get(0))
+                            .optional()?;
+                        written.push(status.map_or(Written::No, Written::NotRunning));
+                    } else {
+                        written.push(Written::Yes);
+                    }
+                    continue;
+                }
+                Command::Claim { now_ms, limit, .. } => {
+                    let mut stmt = tx.prepare_cached(sql::CLAIM_DUE)?;
+                    let mut jobs = stmt
+                        .query_map(params![now_ms, sql_limit(*limit)], job_from_row)?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    // RETURNING gives rows in no particular order.
+                    jobs.sort_by(|a, b| (a.run_at_ms, &a.id).cmp(&(b.run_at_ms, &b.id)));
+                    written.push(Written::Claimed(jobs));
+                    continue;
+                }
                 Command::Enqueue {
                     job,
                     headers,
@@ -409,7 +487,11 @@ fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<bool>, ru
                     ..
                 } => append.execute(params![id, attempt, at_ms, line])?,
             };
-            written.push(changed > 0);
+            written.push(if changed > 0 {
+                Written::Yes
+            } else {
+                Written::No
+            });
         }
     }
     tx.commit()?;
@@ -490,22 +572,19 @@ impl JobStore for SqliteStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut jobs = self.write(|tx| {
-            let mut stmt = tx
-                .prepare_cached(sql::CLAIM_DUE)
-                .map_err(|e| self.ctx.err(e))?;
-            let rows = stmt
-                .query_map(params![now_ms, sql_limit(limit)], job_from_row)
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
-            rows.map_err(|e| self.ctx.err(e))
+        // Through the writer: one writer per store never waits on its own lock, and the claim
+        // shares a commit with the enqueues of the moment.
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.send(Command::Claim {
+            now_ms,
+            limit,
+            reply,
         })?;
-        // RETURNING gives rows in no particular order.
-        jobs.sort_by(|a, b| (a.run_at_ms, &a.id).cmp(&(b.run_at_ms, &b.id)));
-        Ok(jobs)
+        answer.recv().map_err(|_| self.ctx.writer_stopped())?
     }
 
     fn succeed(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.finish_run(id, sql::SUCCEED, params![id, now_ms])
+        self.finish(sql::SUCCEED, id, now_ms, None)
     }
 
     fn fail(
@@ -516,8 +595,8 @@ impl JobStore for SqliteStore {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         match retry_at_ms {
-            Some(at) => self.finish_run(id, sql::FAIL_RETRY, params![id, at, error]),
-            None => self.finish_run(id, sql::FAIL_FINAL, params![id, now_ms, error]),
+            Some(at) => self.finish(sql::FAIL_RETRY, id, at, Some(error)),
+            None => self.finish(sql::FAIL_FINAL, id, now_ms, Some(error)),
         }
     }
 

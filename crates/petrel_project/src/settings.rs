@@ -27,12 +27,16 @@ pub struct BackgroundSettings {
     pub max_attempts: Option<u32>,
     /// Seconds to wait before each retry (default `[60, 120]`, as Netlify).
     pub retry_delays: Option<Vec<f64>>,
-    /// Jobs running at the same time (default 4).
+    /// Jobs running at the same time (default 16).
     pub concurrency: Option<usize>,
     /// Time limit of one run in seconds (default 900, as Netlify).
     pub timeout: Option<f64>,
     /// Largest request body accepted, in bytes (default 262144, Netlify's 256 KB).
     pub payload_limit: Option<usize>,
+    /// Finished jobs kept in the store, newest first (default 1000).
+    pub keep_finished: Option<usize>,
+    /// Days finished jobs are kept (default 7).
+    pub keep_days: Option<f64>,
 }
 
 /// `[netlify]`.

@@ -40,6 +40,10 @@ pub struct BackgroundSettings {
     pub concurrency: usize,
     /// How long a graceful stop waits for running jobs before leaving them to the next start.
     pub grace: Duration,
+    /// Finished jobs kept (the newest ones).
+    pub keep_finished: usize,
+    /// Finished jobs older than this are deleted.
+    pub keep_for: Duration,
 }
 
 impl Default for BackgroundSettings {
@@ -49,8 +53,12 @@ impl Default for BackgroundSettings {
             max_attempts: 3,
             retry: Arc::new(RetryPolicy::netlify()),
             run_timeout: Duration::from_secs(15 * 60),
-            concurrency: 4,
+            // Jobs are mostly I/O-bound (calls to other services); 16 at a time share one
+            // worker well, and claims and results share commits in bigger batches.
+            concurrency: 16,
             grace: Duration::from_secs(30),
+            keep_finished: 1000,
+            keep_for: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -231,40 +239,70 @@ impl Runner {
             _ => {}
         }
         let permits = Arc::new(Semaphore::new(queue.settings.concurrency.max(1)));
+        let mut next_prune = tokio::time::Instant::now();
         let running: Arc<Mutex<HashSet<String>>> = Arc::default();
         loop {
             if *stop.borrow() {
                 break;
             }
-            let free = permits.available_permits();
-            let mut claimed = Vec::new();
-            if free > 0 {
+            if tokio::time::Instant::now() >= next_prune {
+                // Retention: finished jobs are kept up to a count and an age.
+                next_prune = tokio::time::Instant::now() + Duration::from_secs(60);
                 let store = queue.store.clone();
-                let now = queue.clock.now_ms();
-                match tokio::task::spawn_blocking(move || store.claim_due(now, free)).await {
-                    Ok(Ok(jobs)) => claimed = jobs,
-                    Ok(Err(err)) => tracing::error!(target: "petrel::jobs", "{err}"),
-                    Err(_) => {}
-                }
+                let keep = queue.settings.keep_finished;
+                let before = queue.clock.now_ms() - queue.settings.keep_for.as_millis() as i64;
+                tokio::task::spawn_blocking(move || {
+                    if let Err(err) = store.prune(keep, before) {
+                        tracing::warn!(target: "petrel::jobs", "could not prune finished jobs: {err}");
+                    }
+                });
             }
+            // Wait for a free run slot first (a loop that claims nothing while every slot is
+            // busy would only spin on the store).
+            let first = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit.expect("semaphore open"),
+                _ = stop.changed() => continue,
+            };
+            // Claim a slot's worth of jobs at once (one commit for several jobs); the ones
+            // beyond the free slots wait here for a slot, marked running (a crash re-runs them).
+            let batch = queue.settings.concurrency.max(1);
+            let store = queue.store.clone();
+            let now = queue.clock.now_ms();
+            let claimed =
+                match tokio::task::spawn_blocking(move || store.claim_due(now, batch)).await {
+                    Ok(Ok(jobs)) => jobs,
+                    Ok(Err(err)) => {
+                        tracing::error!(target: "petrel::jobs", "{err}");
+                        Vec::new()
+                    }
+                    Err(_) => Vec::new(),
+                };
             let got_any = !claimed.is_empty();
+            let mut first = Some(first);
             for job in claimed {
-                let permit = permits
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore open");
+                let permit = match first.take() {
+                    Some(permit) => permit,
+                    None => permits
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .expect("semaphore open"),
+                };
                 running.lock().expect("running").insert(job.id.clone());
                 let app = self.app.clone();
                 let queue = queue.clone();
                 let running = running.clone();
                 tokio::spawn(async move {
                     let id = job.id.clone();
-                    execute(&app, &queue, job).await;
+                    let record = execute(&app, &queue, job).await;
                     running.lock().expect("running").remove(&id);
+                    // The slot is free as soon as the run ended; the outcome's commit follows
+                    // (sharing a commit with others). A crash before it re-runs the job.
                     drop(permit);
+                    record.await;
                 });
             }
+            drop(first);
             if got_any {
                 continue;
             }
@@ -301,8 +339,13 @@ impl Runner {
     }
 }
 
-/// Runs one job once and records the outcome.
-async fn execute(app: &Arc<App>, queue: &Arc<BackgroundQueue>, job: Job) {
+/// Runs one job once; returns the recording of its outcome in the store (to await after the
+/// run slot is given back).
+async fn execute(
+    app: &Arc<App>,
+    queue: &Arc<BackgroundQueue>,
+    job: Job,
+) -> impl std::future::Future<Output = ()> + use<> {
     tracing::info!(
         target: "petrel::jobs",
         job = %job.id,
@@ -313,7 +356,6 @@ async fn execute(app: &Arc<App>, queue: &Arc<BackgroundQueue>, job: Job) {
         job.attempts,
         job.max_attempts
     );
-    log_to_job(queue, &job, "started");
     let generation = app.current();
     let outcome = match target_of(&generation, &job) {
         Some((id, pool)) => run_once(pool, id, &job, queue.settings.run_timeout).await,
@@ -325,7 +367,7 @@ async fn execute(app: &Arc<App>, queue: &Arc<BackgroundQueue>, job: Job) {
     let now = queue.clock.now_ms();
     let store = queue.store.clone();
     let id = job.id.clone();
-    match outcome {
+    let write: Box<dyn FnOnce() -> Result<(), petrel_jobs::StoreError> + Send> = match outcome {
         Ok(()) => {
             tracing::info!(
                 target: "petrel::jobs",
@@ -334,8 +376,7 @@ async fn execute(app: &Arc<App>, queue: &Arc<BackgroundQueue>, job: Job) {
                 job.function,
                 job.id
             );
-            log_to_job(queue, &job, "succeeded");
-            let _ = tokio::task::spawn_blocking(move || store.succeed(&id, now)).await;
+            Box::new(move || store.succeed(&id, now))
         }
         Err(error) => {
             let retry_at =
@@ -363,8 +404,18 @@ async fn execute(app: &Arc<App>, queue: &Arc<BackgroundQueue>, job: Job) {
                 ),
             }
             log_to_job(queue, &job, &format!("failed: {error}"));
-            let _ =
-                tokio::task::spawn_blocking(move || store.fail(&id, &error, retry_at, now)).await;
+            Box::new(move || store.fail(&id, &error, retry_at, now))
+        }
+    };
+    async move {
+        match tokio::task::spawn_blocking(write).await {
+            Ok(Err(err)) => {
+                tracing::error!(target: "petrel::jobs", "could not record a job's outcome: {err}")
+            }
+            Err(err) => {
+                tracing::error!(target: "petrel::jobs", "could not record a job's outcome: {err}")
+            }
+            Ok(Ok(())) => {}
         }
     }
 }

@@ -266,7 +266,40 @@ server.timeout = 0;
 /** Params of a route without any (shared: the adapter only reads them). */
 const NO_PARAMS = Object.freeze({});
 
+// Background jobs: what a job's handler prints also goes to its job's log on the host.
+const { AsyncLocalStorage } = require("node:async_hooks");
+const { format } = require("node:util");
+/** @type {AsyncLocalStorage<{ id: string, attempt: number }> | null} */
+let jobScope = null;
+
+/** Route console output made inside a job's async scope to the job's log too (once). */
+function captureJobConsole() {
+  if (jobScope) return jobScope;
+  const scope = new AsyncLocalStorage();
+  jobScope = scope;
+  for (const method of /** @type {const} */ (["log", "info", "warn", "error", "debug"])) {
+    const original = console[method].bind(console);
+    console[method] = (/** @type {unknown[]} */ ...args) => {
+      const job = scope.getStore();
+      if (job) sendControl({ t: "joblog", job: job.id, attempt: job.attempt, line: format(...args) });
+      original(...args);
+    };
+  }
+  return scope;
+}
+
 server.on("request", (req, res) => {
+  const jobId = req.headers["x-petrel-job-id"];
+  if (typeof jobId === "string") {
+    const attempt = Number(req.headers["x-petrel-attempt"]) || 0;
+    captureJobConsole().run({ id: jobId, attempt }, () => serveRequest(req, res));
+  } else {
+    serveRequest(req, res);
+  }
+});
+
+/** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
+function serveRequest(req, res) {
   const meta = /** @type {any} */ (req.socket)[kMeta];
   const route = meta && routes.get(meta.r);
   if (!route) {
@@ -308,7 +341,7 @@ server.on("request", (req, res) => {
       res.destroy();
     }
   });
-});
+}
 
 server.on("clientError", (err, socket) => {
   // Same as Node's default (400 and close) but without the noisy log for aborted requests.

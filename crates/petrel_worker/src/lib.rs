@@ -13,7 +13,7 @@ mod pool;
 pub mod protocol;
 mod shim;
 
-pub use pool::{BoxError, PoolConfig, WorkerBody, WorkerPool, WorkerResponseBody};
+pub use pool::{BoxError, JobLogSink, PoolConfig, WorkerBody, WorkerPool, WorkerResponseBody};
 pub use protocol::{RequestMeta, ServerAddress, ToWorker, WorkerRoute};
 
 use std::time::Duration;

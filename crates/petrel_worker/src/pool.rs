@@ -50,6 +50,18 @@ pub struct PoolConfig {
     /// Run the workers at this lower OS priority (`nice -n`), e.g. the background-job pool, so a
     /// CPU-heavy job does not starve the HTTP workers.
     pub nice: Option<i32>,
+    /// Receives what background jobs print (job id, attempt, line).
+    pub job_log: Option<JobLogSink>,
+}
+
+/// Where the lines a background job prints go (its job's log).
+#[derive(Clone)]
+pub struct JobLogSink(pub Arc<dyn Fn(String, u32, String) + Send + Sync>);
+
+impl std::fmt::Debug for JobLogSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobLogSink")
+    }
 }
 
 impl PoolConfig {
@@ -74,6 +86,7 @@ impl PoolConfig {
                 .map(|v| v.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default(),
             nice: None,
+            job_log: None,
         }
     }
 }
@@ -688,7 +701,7 @@ async fn start_worker(
         while let Some(message) = control_rx.recv().await {
             match message {
                 FromWorker::Ready { .. } => return true,
-                other => log_control(pid, other),
+                other => log_control(pid, other, None),
             }
         }
         false
@@ -700,9 +713,10 @@ async fn start_worker(
             "the Node worker did not report ready".into(),
         ));
     }
+    let job_log = config.job_log.clone();
     tokio::spawn(async move {
         while let Some(message) = control_rx.recv().await {
-            log_control(pid, message);
+            log_control(pid, message, job_log.as_ref());
         }
     });
     let (kill_tx, kill_rx) = oneshot::channel();
@@ -717,7 +731,13 @@ async fn start_worker(
     Ok((worker, child, kill_rx))
 }
 
-fn log_control(pid: u32, message: FromWorker) {
+fn log_control(pid: u32, message: FromWorker, job_log: Option<&JobLogSink>) {
+    if let FromWorker::JobLog { job, attempt, line } = message {
+        if let Some(sink) = job_log {
+            (sink.0)(job, attempt, line);
+        }
+        return;
+    }
     if let FromWorker::Log { level, page, msg } = message {
         let page = page.as_deref().unwrap_or("");
         match level.as_str() {

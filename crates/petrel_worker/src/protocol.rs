@@ -163,6 +163,16 @@ pub enum FromWorker {
         /// The ping's id.
         id: u64,
     },
+    /// A line a background job's handler printed (console.*), for the job's log.
+    #[serde(rename = "joblog")]
+    JobLog {
+        /// The job id (from the request's `x-petrel-job-id`).
+        job: String,
+        /// The attempt (from `x-petrel-attempt`).
+        attempt: u32,
+        /// The printed line.
+        line: String,
+    },
     /// A log line from the adapter (handler errors, Next's warnings).
     Log {
         /// `error`, `warn` or `info`.

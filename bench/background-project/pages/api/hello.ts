@@ -1,0 +1,3 @@
+export default function handler(req: any, res: any) {
+  res.status(200).json({ message: "Hello from Next.js!" });
+}
