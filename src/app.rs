@@ -306,7 +306,7 @@ pub async fn start_generation(
         let (_, _, init) = route_tables(launch, project)?;
         let mut config = pool_config(launch, &project.root, &project.settings);
         config.workers = 1;
-        config.nice = Some(10);
+        config.nice = Some(19);
         config.job_log = launch.job_log.get().cloned();
         let background = WorkerPool::start(config, init).await?;
         generation = generation.with_background_pool(background);
