@@ -203,10 +203,24 @@ fn open_job_queue(
     if let Some(n) = configured.max_attempts {
         settings.max_attempts = n.max(1);
     }
-    if let Some(delays) = &configured.retry_delays {
+    let jitter = configured.retry_jitter.unwrap_or(0.0).clamp(0.0, 1.0);
+    if let Some(backoff) = &configured.retry_backoff {
+        settings.retry = Arc::new(petrel_jobs::RetryPolicy::exponential(
+            (backoff.base * 1000.0) as i64,
+            backoff.factor,
+            (backoff.cap * 1000.0) as i64,
+            settings.max_attempts.saturating_sub(1),
+            jitter,
+        ));
+    } else if let Some(delays) = &configured.retry_delays {
         settings.retry = Arc::new(petrel_jobs::RetryPolicy {
             delays_ms: delays.iter().map(|s| (s * 1000.0) as i64).collect(),
-            jitter: 0.0,
+            jitter,
+        });
+    } else if jitter > 0.0 {
+        settings.retry = Arc::new(petrel_jobs::RetryPolicy {
+            jitter,
+            ..petrel_jobs::RetryPolicy::netlify()
         });
     }
     if let Some(n) = configured.concurrency {

@@ -22,7 +22,7 @@ pub use next_config::{
     load_next_config, load_next_config_with_env,
 };
 pub use settings::{
-    BackgroundSettings, FunctionSettings, NetlifySettings, Settings, WorkerSettings,
+    BackgroundSettings, FunctionSettings, NetlifySettings, RetryBackoff, Settings, WorkerSettings,
 };
 
 use std::collections::HashMap;

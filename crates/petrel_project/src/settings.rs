@@ -19,6 +19,28 @@ pub struct Settings {
     pub background: BackgroundSettings,
 }
 
+/// `[background] retry_backoff`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBackoff {
+    /// First delay in seconds.
+    pub base: f64,
+    /// Each next delay is this many times the previous (default 2).
+    #[serde(default = "default_factor")]
+    pub factor: f64,
+    /// Longest delay in seconds (default 3600).
+    #[serde(default = "default_cap")]
+    pub cap: f64,
+}
+
+fn default_factor() -> f64 {
+    2.0
+}
+
+fn default_cap() -> f64 {
+    3600.0
+}
+
 /// `[background]`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -27,6 +49,12 @@ pub struct BackgroundSettings {
     pub max_attempts: Option<u32>,
     /// Seconds to wait before each retry (default `[60, 120]`, as Netlify).
     pub retry_delays: Option<Vec<f64>>,
+    /// Exponential retry delays instead of a list: `{ base = 30, factor = 2, cap = 600 }`
+    /// (seconds), as many as `max_attempts` allows.
+    pub retry_backoff: Option<RetryBackoff>,
+    /// Spread each retry delay by up to ± this fraction (0 to 1; default 0), so jobs that
+    /// failed together do not all come back at once.
+    pub retry_jitter: Option<f64>,
     /// Jobs running at the same time (default 16).
     pub concurrency: Option<usize>,
     /// Time limit of one run in seconds (default 900, as Netlify).
@@ -109,6 +137,28 @@ mod tests {
         let err = Settings::load(dir.path()).unwrap_err();
         assert!(err.starts_with("petrel.toml:3:"), "{err}");
         assert!(err.contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn background_retry_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("petrel.toml"),
+            "[background]\nmax_attempts = 5\nretry_backoff = { base = 30 }\nretry_jitter = 0.1\n",
+        )
+        .unwrap();
+        let settings = Settings::load(dir.path()).unwrap();
+        let background = settings.background;
+        assert_eq!(background.max_attempts, Some(5));
+        assert_eq!(
+            background.retry_backoff,
+            Some(RetryBackoff {
+                base: 30.0,
+                factor: 2.0,
+                cap: 3600.0
+            })
+        );
+        assert_eq!(background.retry_jitter, Some(0.1));
     }
 
     #[test]
