@@ -121,7 +121,7 @@ enum Command {
         job: Box<Job>,
         headers: String,
         params: String,
-        reply: SyncSender<Result<Box<Job>, StoreError>>,
+        reply: EnqueueReply,
     },
     AppendLog {
         id: String,
@@ -147,6 +147,22 @@ enum Command {
     },
 }
 
+/// How an enqueue's caller gets its answer: a blocked thread, or a callback run on the writer
+/// thread right after the commit (async callers: no thread parked per request).
+enum EnqueueReply {
+    Wait(SyncSender<Result<Box<Job>, StoreError>>),
+    Call(Box<dyn FnOnce(Result<Job, StoreError>) + Send>),
+}
+
+impl std::fmt::Debug for EnqueueReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EnqueueReply::Wait(_) => "Wait",
+            EnqueueReply::Call(_) => "Call",
+        })
+    }
+}
+
 /// What one command of a batch did.
 #[derive(Debug)]
 enum Written {
@@ -165,9 +181,12 @@ impl Command {
     fn answer(self, result: Result<Written, StoreError>, ctx: &Ctx) {
         // A send fails only when the caller is gone, and then nobody needs the answer.
         match self {
-            Command::Enqueue { job, reply, .. } => {
-                let _ = reply.send(result.map(|_| job));
-            }
+            Command::Enqueue { job, reply, .. } => match reply {
+                EnqueueReply::Wait(reply) => {
+                    let _ = reply.send(result.map(|_| job));
+                }
+                EnqueueReply::Call(done) => done(result.map(|_| *job)),
+            },
             Command::AppendLog { id, reply, .. } => {
                 let _ = reply.send(match result {
                     Ok(Written::Yes) => Ok(()),
@@ -305,6 +324,34 @@ impl SqliteStore {
             reply,
         })?;
         answer.recv().map_err(|_| self.ctx.writer_stopped())?
+    }
+}
+
+impl SqliteStore {
+    /// Encodes `job` and hands it to the writer thread.
+    fn submit(&self, job: NewJob, now_ms: i64, reply: EnqueueReply) -> Result<(), StoreError> {
+        let headers = serde_json::to_string(&job.request.headers).map_err(|e| self.ctx.json(e))?;
+        let params = serde_json::to_string(&job.request.params).map_err(|e| self.ctx.json(e))?;
+        let job = Box::new(Job {
+            id: new_job_id(now_ms),
+            function: job.function,
+            kind: job.kind,
+            status: JobStatus::Queued,
+            attempts: 0,
+            max_attempts: job.max_attempts.max(1),
+            created_at_ms: now_ms,
+            run_at_ms: now_ms,
+            started_at_ms: None,
+            finished_at_ms: None,
+            last_error: None,
+            request: job.request,
+        });
+        self.send(Command::Enqueue {
+            job,
+            headers,
+            params,
+            reply,
+        })
     }
 }
 
@@ -541,31 +588,32 @@ fn sql_limit(n: usize) -> i64 {
 
 impl JobStore for SqliteStore {
     fn enqueue(&self, job: NewJob, now_ms: i64) -> Result<Job, StoreError> {
-        let headers = serde_json::to_string(&job.request.headers).map_err(|e| self.ctx.json(e))?;
-        let params = serde_json::to_string(&job.request.params).map_err(|e| self.ctx.json(e))?;
-        let job = Box::new(Job {
-            id: new_job_id(now_ms),
-            function: job.function,
-            kind: job.kind,
-            status: JobStatus::Queued,
-            attempts: 0,
-            max_attempts: job.max_attempts.max(1),
-            created_at_ms: now_ms,
-            run_at_ms: now_ms,
-            started_at_ms: None,
-            finished_at_ms: None,
-            last_error: None,
-            request: job.request,
-        });
         let (reply, answer) = mpsc::sync_channel(1);
-        self.send(Command::Enqueue {
-            job,
-            headers,
-            params,
-            reply,
-        })?;
+        self.submit(job, now_ms, EnqueueReply::Wait(reply))?;
         let job = answer.recv().map_err(|_| self.ctx.writer_stopped())??;
         Ok(*job)
+    }
+
+    fn enqueue_then(
+        &self,
+        job: NewJob,
+        now_ms: i64,
+        done: Box<dyn FnOnce(Result<Job, StoreError>) + Send>,
+    ) {
+        // `submit` only fails before the command reaches the writer; then `done` was not
+        // consumed, so the error is reported here.
+        let done = std::sync::Arc::new(std::sync::Mutex::new(Some(done)));
+        let call = done.clone();
+        let reply = EnqueueReply::Call(Box::new(move |result| {
+            if let Some(done) = call.lock().expect("enqueue reply").take() {
+                done(result);
+            }
+        }));
+        if let Err(err) = self.submit(job, now_ms, reply)
+            && let Some(done) = done.lock().expect("enqueue reply").take()
+        {
+            done(Err(err));
+        }
     }
 
     fn claim_due(&self, now_ms: i64, limit: usize) -> Result<Vec<Job>, StoreError> {

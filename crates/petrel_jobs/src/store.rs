@@ -9,6 +9,18 @@ pub trait JobStore: Send + Sync + 'static {
     /// committed (WAL + `synchronous = FULL`), so the caller may answer 202.
     fn enqueue(&self, job: NewJob, now_ms: i64) -> Result<Job, StoreError>;
 
+    /// [`JobStore::enqueue`] for async callers: returns at once and calls `done` with the
+    /// result once the job is committed (on the store's own thread; keep `done` short, e.g. a
+    /// oneshot send). The default blocks; stores with a writer thread answer from it.
+    fn enqueue_then(
+        &self,
+        job: NewJob,
+        now_ms: i64,
+        done: Box<dyn FnOnce(Result<Job, StoreError>) + Send>,
+    ) {
+        done(self.enqueue(job, now_ms));
+    }
+
     /// Atomically moves up to `limit` queued jobs with `run_at <= now` (oldest `run_at` first)
     /// to running, `attempts += 1`, `started_at = now`, and returns them in that order. Two
     /// processes on one store never claim the same job.

@@ -156,10 +156,17 @@ pub async fn accept(
         },
         max_attempts: queue.settings.max_attempts,
     };
-    let store = queue.store.clone();
     let now = queue.clock.now_ms();
-    let enqueued = tokio::task::spawn_blocking(move || store.enqueue(job, now)).await;
-    match enqueued {
+    // The store answers from its writer thread after the commit: no thread waits per request.
+    let (done, committed) = tokio::sync::oneshot::channel();
+    queue.store.enqueue_then(
+        job,
+        now,
+        Box::new(move |result| {
+            let _ = done.send(result);
+        }),
+    );
+    match committed.await {
         Ok(Ok(job)) => {
             tracing::info!(
                 target: "petrel::jobs",
@@ -184,9 +191,9 @@ pub async fn accept(
                 &format!("The background job could not be stored, so nothing was queued: {err}\n"),
             )
         }
-        Err(err) => text(
+        Err(_) => text(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("The background job could not be stored: {err}\n"),
+            "The background job could not be stored (the store stopped); nothing was queued.\n",
         ),
     }
 }

@@ -415,3 +415,35 @@ fn prune_keeps_the_newest_finished_and_unfinished_jobs() {
     );
     assert_eq!(t.store.list(10).unwrap().len(), 2);
 }
+
+#[test]
+fn enqueue_then_answers_after_the_commit_without_blocking_the_caller() {
+    let t = open_store();
+    let (tx, rx) = std::sync::mpsc::channel();
+    for name in ["a-background", "b-background"] {
+        let tx = tx.clone();
+        t.store.enqueue_then(
+            new_job(name),
+            T0,
+            Box::new(move |result| {
+                let _ = tx.send(result);
+            }),
+        );
+    }
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let job = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("answered")
+            .expect("committed");
+        // Committed: another reader sees it.
+        assert_eq!(
+            t.store.get(&job.id).unwrap().map(|j| j.status),
+            Some(JobStatus::Queued)
+        );
+        ids.push(job.id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 2);
+}
