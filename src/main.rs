@@ -32,6 +32,8 @@ enum Command {
     Jobs(commands::jobs::JobsArgs),
     /// Print the route table: URL pattern, file, kind and config of every API route.
     Routes(commands::routes::RoutesArgs),
+    /// List the scheduled functions with their next three fire times (UTC).
+    Schedules(commands::schedules::SchedulesArgs),
     /// Serve the project's API routes in production mode (like `next start`).
     Start(commands::start::StartArgs),
 }
@@ -69,6 +71,7 @@ fn main() -> std::process::ExitCode {
             Command::Dev(args) => commands::dev::run(args, cli.json).await,
             Command::Jobs(args) => commands::jobs::run(args, cli.json),
             Command::Routes(args) => commands::routes::run(args, cli.json),
+            Command::Schedules(args) => commands::schedules::run(args, cli.json),
             Command::Start(args) => commands::start::run(args, cli.json).await,
         }
     });

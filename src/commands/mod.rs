@@ -3,5 +3,6 @@
 pub mod dev;
 pub mod jobs;
 pub mod routes;
+pub mod schedules;
 mod serve_args;
 pub mod start;

@@ -223,3 +223,86 @@ fn a_throwing_next_config_stops_start_naming_file_and_line() {
     let server = Server::start(dir.path(), &[]);
     assert_eq!(server.get("/docs/api/ok").text(), "ok");
 }
+
+#[test]
+fn schedules_lists_every_source_and_refuses_bad_crons() {
+    let dir = project_with(&[
+        (
+            "netlify/functions/report.mts",
+            "export default async () => {};\nexport const config = { schedule: '*/5 * * * *' };\n",
+        ),
+        (
+            "netlify/functions/legacy.js",
+            "const { schedule } = require('@netlify/functions');\nexports.handler = schedule('@daily', async () => ({ statusCode: 200 }));\n",
+        ),
+        (
+            "netlify/functions/tomlsched.mts",
+            "export default async () => {};\n",
+        ),
+        (
+            "netlify.toml",
+            "[functions.\"tomlsched\"]\nschedule = \"@hourly\"\n",
+        ),
+        (
+            "pages/api/cron.ts",
+            "export const config = { type: 'experimental-scheduled', schedule: '0 3 * * MON' };\nexport default (req: any, res: any) => res.end();\n",
+        ),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(["schedules", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_name = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["function"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {rows}"))
+            .clone()
+    };
+    assert_eq!(by_name("report")["schedule"], "*/5 * * * *");
+    assert_eq!(by_name("legacy")["schedule"], "@daily");
+    assert_eq!(by_name("tomlsched")["schedule"], "@hourly");
+    let next = by_name("/api/cron")["next"].clone();
+    assert_eq!(next.as_array().unwrap().len(), 3);
+    assert!(
+        next[0].as_str().unwrap().ends_with("T03:00:00.000Z"),
+        "{next}"
+    );
+
+    // Invalid schedules stop `start`, naming the file and the bad field.
+    std::fs::write(
+        dir.path().join("netlify/functions/report.mts"),
+        "export default async () => {};\nexport const config = { schedule: '61 * * * *' };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pages/api/cron.ts"),
+        "export const config = { type: 'experimental-scheduled' };\nexport default (req: any, res: any) => res.end();\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .arg("start")
+        .arg(dir.path())
+        .args(["--port", "0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("netlify/functions/report.mts: Function report has an invalid schedule")
+            && stderr.contains("the minute field `61` is not valid"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pages/api/cron.ts (route /api/cron): schedule is required when type is \"experimental-scheduled\""),
+        "{stderr}"
+    );
+}

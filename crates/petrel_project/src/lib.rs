@@ -289,6 +289,28 @@ impl ProjectBuilder {
                 },
                 Err(message) => route.error = Some(RouteError { message }),
             }
+            if route.error.is_none()
+                && let RouteKind::Scheduled { schedule } = &route.config.kind
+            {
+                let problem = match schedule {
+                    // Netlify's Next.js runtime v4 refused this too (reference case 48).
+                    None => Some(
+                        "schedule is required when type is \"experimental-scheduled\": add e.g. `schedule: \"@hourly\"` to the config".to_string(),
+                    ),
+                    Some(cron) => petrel_schedule::Schedule::parse(cron)
+                        .err()
+                        .map(|e| format!("invalid `schedule`: {e}")),
+                };
+                if let Some(problem) = problem {
+                    route.error = Some(RouteError {
+                        message: format!(
+                            "{} (route {}): {problem}",
+                            rel(&root, &route.file),
+                            route.page
+                        ),
+                    });
+                }
+            }
             if route.error.is_none() {
                 let compiler = &mut self.compiler.as_mut().expect("compiler created").1;
                 match compiler.build_entry(&route.file) {
@@ -466,6 +488,15 @@ impl ProjectBuilder {
                 function.error = fail(format!("{shown}: {message}"));
                 return function;
             }
+        }
+        if let Some(cron) = &function.config.schedule
+            && let Err(err) = petrel_schedule::Schedule::parse(cron)
+        {
+            function.error = fail(format!(
+                "{shown}: Function {} has an invalid schedule: {err}",
+                function.name
+            ));
+            return function;
         }
         if function.api == FunctionApi::V1 && !exports.has_handler {
             function.error = fail(format!(

@@ -1,0 +1,101 @@
+//! `petrel schedules [DIR]`: every scheduled function of the project (Netlify `schedule`, the v1
+//! `schedule()` helper, `netlify.toml`, and Next.js `experimental-scheduled` routes) with its
+//! next three fire times in UTC.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use petrel_jobs::Clock as _;
+use petrel_project::{Mode, ProjectBuilder, RouteKind};
+use petrel_schedule::{Schedule, iso};
+
+/// Arguments of `petrel schedules`.
+#[derive(Debug, Args)]
+pub struct SchedulesArgs {
+    /// The project folder (default: the current folder).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+struct Row {
+    name: String,
+    file: String,
+    schedule: String,
+    next: Vec<String>,
+    error: Option<String>,
+}
+
+/// Prints the schedules (a JSON array with `--json`); exits non-zero when one is invalid.
+pub fn run(args: SchedulesArgs, json: bool) -> anyhow::Result<()> {
+    let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
+    let project = ProjectBuilder::new(&dir, Mode::Start)?.build()?;
+    let now = petrel_jobs::SystemClock.now_ms();
+    let rel = |file: &std::path::Path| {
+        file.strip_prefix(&project.root)
+            .unwrap_or(file)
+            .display()
+            .to_string()
+    };
+    let row = |name: String, file: String, cron: &str, build_error: Option<String>| {
+        let (next, error) = match Schedule::parse(cron) {
+            Ok(schedule) => (schedule.next_n(now, 3).into_iter().map(iso).collect(), None),
+            Err(err) => (Vec::new(), Some(err.to_string())),
+        };
+        Row {
+            name,
+            file,
+            schedule: cron.to_string(),
+            next,
+            error: build_error.or(error),
+        }
+    };
+    let mut rows = Vec::new();
+    for function in &project.functions {
+        if let Some(cron) = &function.config.schedule {
+            rows.push(row(
+                function.name.clone(),
+                rel(&function.file),
+                cron,
+                function.error.as_ref().map(|e| e.message.clone()),
+            ));
+        }
+    }
+    for route in &project.routes {
+        if let RouteKind::Scheduled { schedule } = &route.config.kind {
+            rows.push(row(
+                route.page.clone(),
+                rel(&route.file),
+                schedule.as_deref().unwrap_or(""),
+                route.error.as_ref().map(|e| e.message.clone()),
+            ));
+        }
+    }
+    let broken = rows.iter().filter(|r| r.error.is_some()).count();
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "function": r.name, "file": r.file, "schedule": r.schedule,
+                    "next": r.next, "error": r.error,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else if rows.is_empty() {
+        println!("(no scheduled functions)");
+    } else {
+        for r in &rows {
+            println!("{}  {}  \"{}\"", r.name, r.file, r.schedule);
+            match &r.error {
+                Some(error) => println!("    ⨯ {error}"),
+                None => println!("    next (UTC): {}", r.next.join(", ")),
+            }
+            println!("    last run: never (the scheduler does not fire schedules yet)");
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!("{broken} schedule(s) are invalid; the reasons are listed above");
+    }
+    Ok(())
+}
