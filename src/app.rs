@@ -107,7 +107,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         tracing::warn!(target: "petrel::build", "{warning}");
     }
 
-    let queue = match open_job_queue(&project) {
+    let queue = match open_job_queue(&project, launch.settings.dev) {
         Ok(queue) => queue,
         Err(err) => {
             if let Ok(Ok(pool)) = early_pool.await {
@@ -188,12 +188,14 @@ pub fn job_store_path(root: &Path) -> PathBuf {
 }
 
 /// The durable job queue, when the project has background functions or a store from an
-/// earlier run (whose unfinished jobs must still run).
+/// earlier run (whose unfinished jobs must still run), and always in `dev`.
 fn open_job_queue(
     project: &Project,
+    dev: bool,
 ) -> anyhow::Result<Option<Arc<petrel_server::background::BackgroundQueue>>> {
     let path = job_store_path(&project.root);
-    if !has_background(project) && !path.exists() {
+    // `dev` always has a queue: a background function added while it runs must work at once.
+    if !dev && !has_background(project) && !path.exists() {
         return Ok(None);
     }
     let store = petrel_jobs::SqliteStore::open(&path)

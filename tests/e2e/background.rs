@@ -264,3 +264,38 @@ fn a_corrupt_job_store_stops_start_with_a_clear_error() {
     assert!(err.contains("jobs.sqlite"), "{err}");
     assert!(err.contains("move it away"), "{err}");
 }
+
+#[test]
+fn dev_queues_a_background_function_added_while_it_runs() {
+    let project = crate::harness::project_with(&[(
+        "pages/api/hello.ts",
+        "export default (req: any, res: any) => res.send('hi');\n",
+    )]);
+    let out = project.path().join("runs.jsonl");
+    let server = Server::start_with_env(
+        "dev",
+        project.path(),
+        &[],
+        &[("PETREL_TEST_OUT", out.to_str().unwrap())],
+    );
+    assert_eq!(server.get("/api/hello").text(), "hi");
+    crate::harness::write_file(
+        project.path(),
+        "netlify/functions/later-background.mts",
+        "import { appendFileSync } from 'node:fs';\nexport default async (request: Request) => {\n  appendFileSync(process.env.PETREL_TEST_OUT!, JSON.stringify({ fn: 'later', body: await request.text() }) + '\\n');\n};\n",
+    );
+    let reply = server.request(
+        "POST",
+        "/.netlify/functions/later-background",
+        &[],
+        b"payload",
+    );
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    let got = wait_for_runs(&out, 1, Duration::from_secs(20));
+    assert_eq!(
+        got.first().map(|r| r["body"].clone()),
+        Some(serde_json::json!("payload")),
+        "{}",
+        server.logs()
+    );
+}
