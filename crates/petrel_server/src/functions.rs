@@ -83,6 +83,8 @@ pub enum FunctionRoute {
     NotMine,
     /// Answered by the host (404, 400, 501).
     Answer(Response<ServerBody>, String),
+    /// The function did not build (`petrel dev` answers with its error).
+    BuildError(Arc<str>, String),
     /// Queue this background function.
     Background {
         /// The function.
@@ -158,6 +160,9 @@ fn checked(
             ),
             label,
         );
+    }
+    if let Some(error) = &target.build_error {
+        return FunctionRoute::BuildError(error.clone(), label);
     }
     match target.mode {
         FunctionMode::Background => {

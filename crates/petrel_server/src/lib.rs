@@ -269,15 +269,15 @@ async fn route_and_dispatch(
     match functions::route(&generation.functions, req.method().as_str(), target, dev) {
         functions::FunctionRoute::NotMine => {}
         functions::FunctionRoute::Answer(response, name) => return (response, Some(name)),
+        functions::FunctionRoute::BuildError(error, name) => {
+            let html = accepts_html(req.headers());
+            return (pages::build_error(&error, html), Some(name));
+        }
         functions::FunctionRoute::Background {
             target: function,
             params,
             pattern,
         } => {
-            if let Some(error) = &function.build_error {
-                let html = accepts_html(req.headers());
-                return (pages::build_error(error, html), Some(function.name));
-            }
             let Some(queue) = &app.background else {
                 return (functions::no_queue(&function.name), Some(function.name));
             };
@@ -295,10 +295,6 @@ async fn route_and_dispatch(
             params,
             pattern,
         } => {
-            if let Some(error) = &function.build_error {
-                let html = accepts_html(req.headers());
-                return (pages::build_error(error, html), Some(function.name));
-            }
             let target = Target {
                 id: function.id,
                 label: &function.name,
