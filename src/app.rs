@@ -300,6 +300,8 @@ pub async fn start_generation(
     spare: Option<WorkerPool>,
 ) -> anyhow::Result<Generation> {
     let (table, functions, init) = route_tables(launch, project)?;
+    // The background workers get the same table (built once).
+    let background_init = has_background(project).then(|| init.clone());
     let pool = match spare {
         Some(pool) => {
             pool.update_init(init);
@@ -316,10 +318,9 @@ pub async fn start_generation(
         project.trailing_slash,
     )
     .with_functions(functions);
-    if has_background(project) {
+    if let Some(init) = background_init {
         // Jobs run on their own, lower-priority workers (DECISIONS.md), so a CPU-heavy job
         // does not slow the HTTP workers down.
-        let (_, _, init) = route_tables(launch, project)?;
         let mut config = pool_config(launch, &project.root, &project.settings);
         config.workers = 1;
         config.nice = Some(19);

@@ -328,8 +328,8 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// Encodes `job` and hands it to the writer thread.
-    fn submit(&self, job: NewJob, now_ms: i64, reply: EnqueueReply) -> Result<(), StoreError> {
+    /// The job as stored, with its headers and params encoded.
+    fn prepare(&self, job: NewJob, now_ms: i64) -> Result<(Box<Job>, String, String), StoreError> {
         let headers = serde_json::to_string(&job.request.headers).map_err(|e| self.ctx.json(e))?;
         let params = serde_json::to_string(&job.request.params).map_err(|e| self.ctx.json(e))?;
         let job = Box::new(Job {
@@ -346,12 +346,7 @@ impl SqliteStore {
             last_error: None,
             request: job.request,
         });
-        self.send(Command::Enqueue {
-            job,
-            headers,
-            params,
-            reply,
-        })
+        Ok((job, headers, params))
     }
 }
 
@@ -588,8 +583,14 @@ fn sql_limit(n: usize) -> i64 {
 
 impl JobStore for SqliteStore {
     fn enqueue(&self, job: NewJob, now_ms: i64) -> Result<Job, StoreError> {
+        let (job, headers, params) = self.prepare(job, now_ms)?;
         let (reply, answer) = mpsc::sync_channel(1);
-        self.submit(job, now_ms, EnqueueReply::Wait(reply))?;
+        self.send(Command::Enqueue {
+            job,
+            headers,
+            params,
+            reply: EnqueueReply::Wait(reply),
+        })?;
         let job = answer.recv().map_err(|_| self.ctx.writer_stopped())??;
         Ok(*job)
     }
@@ -600,19 +601,22 @@ impl JobStore for SqliteStore {
         now_ms: i64,
         done: Box<dyn FnOnce(Result<Job, StoreError>) + Send>,
     ) {
-        // `submit` only fails before the command reaches the writer; then `done` was not
-        // consumed, so the error is reported here.
-        let done = std::sync::Arc::new(std::sync::Mutex::new(Some(done)));
-        let call = done.clone();
-        let reply = EnqueueReply::Call(Box::new(move |result| {
-            if let Some(done) = call.lock().expect("enqueue reply").take() {
-                done(result);
-            }
-        }));
-        if let Err(err) = self.submit(job, now_ms, reply)
-            && let Some(done) = done.lock().expect("enqueue reply").take()
-        {
-            done(Err(err));
+        let command = match self.prepare(job, now_ms) {
+            Ok((job, headers, params)) => Command::Enqueue {
+                job,
+                headers,
+                params,
+                reply: EnqueueReply::Call(done),
+            },
+            Err(err) => return done(Err(err)),
+        };
+        // A command the writer never got is answered here, with the writer's error.
+        let rejected = match &self.writer {
+            Some(writer) => writer.send(command).err().map(|e| e.0),
+            None => Some(command),
+        };
+        if let Some(command) = rejected {
+            command.answer(Err(self.ctx.writer_stopped()), &self.ctx);
         }
     }
 
