@@ -7,13 +7,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use petrel_jobs::Clock;
 use petrel_project::{FunctionApi, Mode, Project, ProjectBuilder, Settings};
 use petrel_router::{NetlifyPath, NetlifyRoute, NetlifyRouteTable, RoutePattern, RouteTable};
+use petrel_schedule::scheduler::ScheduledTarget;
 use petrel_server::{
     App, Freshness, FunctionMode, FunctionTarget, Functions, Generation, RouteTarget, ServerOptions,
 };
 use petrel_worker::{PoolConfig, ServerAddress, ToWorker, WorkerPool, WorkerRoute};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::{dev, output};
 
@@ -22,6 +25,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Time limit of a synchronous Netlify Function without `timeout` (DECISIONS.md: Netlify
 /// production's 60 s).
 const NETLIFY_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+/// Time limit of a scheduled run (Netlify's 30 s), unless configured.
+const SCHEDULED_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest buffered request body of a Netlify Function (Netlify's 6 MB).
 const NETLIFY_BODY_LIMIT: u64 = 6_000_000;
 
@@ -33,11 +38,30 @@ pub struct ServeSettings {
     pub workers: Option<usize>,
     pub dev: bool,
     pub json: bool,
+    /// `--clock-speed`: Petrel's clock runs this many times faster than real time.
+    pub clock_speed: Option<f64>,
+    /// `--clock-start`: Petrel's clock starts at this time (ms since the epoch).
+    pub clock_start_ms: Option<i64>,
 }
 
 impl ServeSettings {
     pub fn mode(&self) -> Mode {
         if self.dev { Mode::Dev } else { Mode::Start }
+    }
+
+    /// The clock of the scheduler and the job queue: the real one, unless `--clock-speed` or
+    /// `--clock-start` asked for another.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        if self.clock_speed.is_none() && self.clock_start_ms.is_none() {
+            return Arc::new(petrel_jobs::SystemClock);
+        }
+        let start = self
+            .clock_start_ms
+            .unwrap_or_else(|| petrel_jobs::SystemClock.now_ms());
+        Arc::new(petrel_jobs::ScaledClock::new(
+            start,
+            self.clock_speed.unwrap_or(1.0),
+        ))
     }
 }
 
@@ -48,6 +72,8 @@ pub struct Launch {
     pub addr: SocketAddr,
     /// Where background jobs' console output goes (set once the job store is open).
     pub job_log: std::sync::OnceLock<petrel_worker::JobLogSink>,
+    /// Where `petrel dev` sends the schedules of each new build (set once the scheduler runs).
+    pub schedules: std::sync::OnceLock<watch::Sender<Vec<ScheduledTarget>>>,
 }
 
 /// Loads, builds and serves a project until Ctrl-C / SIGTERM.
@@ -69,6 +95,7 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         settings,
         addr,
         job_log: std::sync::OnceLock::new(),
+        schedules: std::sync::OnceLock::new(),
     });
 
     // The workers boot (~60 ms of Node start-up) while the project is read and built (which
@@ -107,7 +134,8 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         tracing::warn!(target: "petrel::build", "{warning}");
     }
 
-    let queue = match open_job_queue(&project, launch.settings.dev) {
+    let clock = launch.settings.clock();
+    let queue = match open_job_queue(&project, launch.settings.dev, clock.clone()) {
         Ok(queue) => queue,
         Err(err) => {
             if let Ok(Ok(pool)) = early_pool.await {
@@ -146,11 +174,35 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
         app = app.with_background(queue.clone());
     }
     let app = Arc::new(app);
-    let background_runner = queue.map(|queue| {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let runner = petrel_server::background::Runner::new(app.clone(), queue);
-        (stop, tokio::spawn(runner.run(stopped)))
-    });
+    let (stop_jobs, jobs_stopped) = watch::channel(false);
+    let mut job_tasks = Vec::new();
+    if let Some(queue) = queue {
+        let host = match client_host(&launch.settings.hostname, addr) {
+            ip6 if ip6.contains(':') => format!("[{ip6}]:{}", addr.port()),
+            name => format!("{name}:{}", addr.port()),
+        };
+        let runner = petrel_server::background::Runner::new(app.clone(), queue.clone(), &host);
+        job_tasks.push(tokio::spawn(runner.run(jobs_stopped.clone())));
+        // The scheduler writes each occurrence as a job, and wakes the runner for it.
+        let targets = scheduled_targets(&project);
+        if !targets.is_empty() {
+            tracing::info!(
+                target: "petrel::schedules",
+                "Scheduler started with {} schedule(s); `petrel schedules` lists them",
+                targets.len()
+            );
+        }
+        let (schedules, targets) = watch::channel(targets);
+        let _ = launch.schedules.set(schedules);
+        let scheduler = petrel_schedule::scheduler::Scheduler::new(queue.store().clone(), clock);
+        let woken = queue.clone();
+        job_tasks.push(tokio::spawn(petrel_schedule::scheduler::run(
+            scheduler,
+            targets,
+            jobs_stopped,
+            Arc::new(move |_job: &petrel_jobs::Job| woken.notify_queued()),
+        )));
+    }
     let dev_session = match watching {
         Some((watch, events_rx)) => Some(dev::DevSession::start(
             app.clone(),
@@ -174,9 +226,9 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     if let Some(session) = dev_session {
         session.stop().await;
     }
-    if let Some((stop, runner)) = background_runner {
-        let _ = stop.send(true);
-        let _ = runner.await;
+    let _ = stop_jobs.send(true);
+    for task in job_tasks {
+        let _ = task.await;
     }
     app.current().shutdown().await;
     served.context("the HTTP server failed")
@@ -187,15 +239,16 @@ pub fn job_store_path(root: &Path) -> PathBuf {
     root.join(".petrel").join("jobs.sqlite")
 }
 
-/// The durable job queue, when the project has background functions or a store from an
-/// earlier run (whose unfinished jobs must still run), and always in `dev`.
+/// The durable job queue, when the project has background or scheduled functions or a store
+/// from an earlier run (whose unfinished jobs must still run), and always in `dev`.
 fn open_job_queue(
     project: &Project,
     dev: bool,
+    clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Option<Arc<petrel_server::background::BackgroundQueue>>> {
     let path = job_store_path(&project.root);
     // `dev` always has a queue: a background function added while it runs must work at once.
-    if !dev && !has_background(project) && !path.exists() {
+    if !dev && !has_jobs(project) && !path.exists() {
         return Ok(None);
     }
     let store = petrel_jobs::SqliteStore::open(&path)
@@ -242,9 +295,120 @@ fn open_job_queue(
     }
     Ok(Some(petrel_server::background::BackgroundQueue::new(
         Arc::new(store),
-        Arc::new(petrel_jobs::SystemClock),
+        clock,
         settings,
     )))
+}
+
+/// The schedule settings of `name` (a function, or a Next.js page): the function's own
+/// config first, then `[schedules.functions."name"]`, then `[schedules]`.
+struct SchedulePolicy<'a> {
+    own: &'a petrel_project::SchedulePolicy,
+    defaults: &'a petrel_project::SchedulePolicy,
+}
+
+impl<'a> SchedulePolicy<'a> {
+    fn of(project: &'a Project, name: &str) -> Self {
+        static NONE: std::sync::LazyLock<petrel_project::SchedulePolicy> =
+            std::sync::LazyLock::new(Default::default);
+        let schedules = &project.settings.schedules;
+        SchedulePolicy {
+            own: schedules.functions.get(name).unwrap_or(&NONE),
+            defaults: &schedules.defaults,
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        self.own
+            .timeout
+            .or(self.defaults.timeout)
+            .map(Duration::from_secs_f64)
+            .unwrap_or(SCHEDULED_TIMEOUT)
+    }
+
+    fn target(
+        &self,
+        function: &str,
+        kind: petrel_jobs::JobKind,
+        schedule: petrel_schedule::Schedule,
+        path: String,
+        overlap: Option<petrel_jobs::Overlap>,
+        missed: Option<petrel_schedule::scheduler::MissedRuns>,
+    ) -> ScheduledTarget {
+        ScheduledTarget {
+            function: function.to_string(),
+            kind,
+            schedule,
+            path,
+            overlap: overlap
+                .or(self.own.overlap())
+                .or(self.defaults.overlap())
+                .unwrap_or_default(),
+            missed: missed
+                .or(self.own.missed())
+                .or(self.defaults.missed())
+                .unwrap_or_default(),
+            missed_cap: self
+                .own
+                .missed_cap
+                .or(self.defaults.missed_cap)
+                .unwrap_or(petrel_schedule::scheduler::DEFAULT_MISSED_CAP),
+            max_attempts: self
+                .own
+                .max_attempts
+                .or(self.defaults.max_attempts)
+                .unwrap_or(1)
+                .max(1),
+        }
+    }
+}
+
+/// Every schedule of the project that built (a broken one is reported and not fired).
+pub fn scheduled_targets(project: &Project) -> Vec<ScheduledTarget> {
+    let mut targets = Vec::new();
+    for function in &project.functions {
+        let config = &function.config;
+        let Some(cron) = &config.schedule else {
+            continue;
+        };
+        if function.error.is_some() || !function.valid_name {
+            continue;
+        }
+        let Ok(schedule) = petrel_schedule::Schedule::parse(cron) else {
+            continue;
+        };
+        targets.push(SchedulePolicy::of(project, &function.name).target(
+            &function.name,
+            petrel_jobs::JobKind::NetlifyScheduled,
+            schedule,
+            format!("/.netlify/functions/{}", function.name),
+            config.overlap,
+            config.missed,
+        ));
+    }
+    for route in &project.routes {
+        let petrel_project::RouteKind::Scheduled {
+            schedule: Some(cron),
+        } = &route.config.kind
+        else {
+            continue;
+        };
+        if route.error.is_some() {
+            continue;
+        }
+        let Ok(schedule) = petrel_schedule::Schedule::parse(cron) else {
+            continue;
+        };
+        targets.push(SchedulePolicy::of(project, &route.page).target(
+            &route.page,
+            petrel_jobs::JobKind::NextScheduled,
+            schedule,
+            format!("{}{}", project.base_path, route.page),
+            route.config.overlap,
+            route.config.missed,
+        ));
+    }
+    targets
 }
 
 /// Writes the lines background jobs print into their job's log, from one thread (a store
@@ -272,13 +436,19 @@ fn job_log_sink(store: Arc<dyn petrel_jobs::JobStore>) -> petrel_worker::JobLogS
     }))
 }
 
-/// Whether any function or route of the project runs in the background.
-fn has_background(project: &Project) -> bool {
-    project.functions.iter().any(|f| f.config.background)
-        || project
-            .routes
-            .iter()
-            .any(|r| r.config.kind == petrel_project::RouteKind::Background)
+/// Whether any function or route of the project runs from the job queue (in the background
+/// or on a schedule).
+fn has_jobs(project: &Project) -> bool {
+    project
+        .functions
+        .iter()
+        .any(|f| f.config.background || f.config.schedule.is_some())
+        || project.routes.iter().any(|r| {
+            matches!(
+                r.config.kind,
+                petrel_project::RouteKind::Background | petrel_project::RouteKind::Scheduled { .. }
+            )
+        })
 }
 
 /// The default time limit of a handler (petrel.toml `[functions] timeout`, else 300 s).
@@ -301,7 +471,7 @@ pub async fn start_generation(
 ) -> anyhow::Result<Generation> {
     let (table, functions, init) = route_tables(launch, project)?;
     // The background workers get the same table (built once).
-    let background_init = has_background(project).then(|| init.clone());
+    let background_init = has_jobs(project).then(|| init.clone());
     let pool = match spare {
         Some(pool) => {
             pool.update_init(init);
@@ -409,11 +579,21 @@ fn route_tables(
         let id = index as u32;
         let pattern = RoutePattern::parse(&route.page)
             .with_context(|| format!("bad route pattern for {}", route.file.display()))?;
+        let scheduled = matches!(
+            route.config.kind,
+            petrel_project::RouteKind::Scheduled { .. }
+        );
         let timeout = route
             .config
             .max_duration
             .map(Duration::from_secs_f64)
-            .unwrap_or(default_timeout);
+            .unwrap_or_else(|| {
+                if scheduled {
+                    SchedulePolicy::of(project, &route.page).timeout()
+                } else {
+                    default_timeout
+                }
+            });
         entries.push((
             pattern,
             RouteTarget {
@@ -421,6 +601,7 @@ fn route_tables(
                 page: route.page.clone(),
                 timeout,
                 background: route.config.kind == petrel_project::RouteKind::Background,
+                scheduled,
                 build_error: route.error.as_ref().map(|e| Arc::from(e.message.as_str())),
             },
         ));
@@ -439,14 +620,25 @@ fn route_tables(
     for (offset, function) in project.functions.iter().enumerate() {
         let id = (project.routes.len() + offset) as u32;
         let config = &function.config;
+        let schedule = config
+            .schedule
+            .as_deref()
+            .and_then(|cron| petrel_schedule::Schedule::parse(cron).ok());
+        let timeout = match (&config.schedule, config.timeout) {
+            (_, Some(seconds)) => Duration::from_secs_f64(seconds),
+            (Some(_), None) => SchedulePolicy::of(project, &function.name).timeout(),
+            (None, None) => project
+                .settings
+                .netlify
+                .timeout
+                .map(Duration::from_secs_f64)
+                .unwrap_or(NETLIFY_SYNC_TIMEOUT),
+        };
         let target = FunctionTarget {
             id,
             name: function.name.clone(),
-            timeout: config
-                .timeout
-                .or(project.settings.netlify.timeout)
-                .map(Duration::from_secs_f64)
-                .unwrap_or(NETLIFY_SYNC_TIMEOUT),
+            timeout,
+            schedule,
             mode: if config.background {
                 FunctionMode::Background
             } else if config.schedule.is_some() {

@@ -409,6 +409,10 @@ impl ReloadState {
             }
         };
         let old = self.app.replace(generation);
+        // The scheduler follows the schedules of the build now serving.
+        if let Some(schedules) = self.launch.schedules.get() {
+            let _ = schedules.send(app::scheduled_targets(&project));
+        }
         self.draining.push(old.clone());
         tokio::spawn(async move { old.drain(DRAIN_LIMIT).await });
         self.signature = signature;

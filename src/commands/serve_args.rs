@@ -21,6 +21,20 @@ pub struct ServeArgs {
     /// Number of Node workers (default: one per CPU core for `start`, one for `dev`).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Run Petrel's clock (schedules, job retries) this many times faster than real time,
+    /// e.g. 60 to see an hour of schedules in a minute.
+    #[arg(long, value_name = "FACTOR")]
+    pub clock_speed: Option<f64>,
+    /// Start Petrel's clock at this UTC time (e.g. 2026-11-22T17:49:30Z) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = parse_utc)]
+    pub clock_start: Option<i64>,
+}
+
+/// `2026-11-22T17:49:30Z` (RFC 3339) as ms since the epoch.
+fn parse_utc(text: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("{e}; write the time as RFC 3339, e.g. 2026-11-22T17:49:30Z"))
 }
 
 impl ServeArgs {
@@ -33,6 +47,8 @@ impl ServeArgs {
             workers: self.workers,
             dev,
             json,
+            clock_speed: self.clock_speed,
+            clock_start_ms: self.clock_start,
         }
     }
 }

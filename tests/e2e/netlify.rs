@@ -226,24 +226,30 @@ fn background_scheduled_limits_and_timeouts() {
     assert_eq!(server.get("/.netlify/functions/nested").text(), "nested");
 }
 
+/// Reference cases 38–39 in `petrel dev`: a request to a scheduled function runs it now, sent
+/// what the scheduler sends (POST, `next_run` of the following slot, Netlify's user agent),
+/// whatever the request was; the answer is the handler's.
 #[test]
 fn dev_runs_a_scheduled_function_on_request() {
     let server = Server::start_dev(&fixture("netlify-mixed"), &[]);
-    let reply = server.request(
-        "POST",
-        "/.netlify/functions/nightly-report",
-        &[("content-type", "application/json")],
-        br#"{"next_run":"2026-11-24T22:00:00.000Z"}"#,
-    );
+    let reply = server.get("/.netlify/functions/nightly-report");
     assert_eq!((reply.status, reply.text().as_str()), (200, "report done"));
     assert!(
-        server.wait_for_log(
-            "nightly report, next run 2026-11-24T22:00:00.000Z",
-            Duration::from_secs(5)
-        ),
+        server.wait_for_log("nightly report, next run 20", Duration::from_secs(5)),
         "{}",
         server.logs()
     );
+    let logs = server.logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("nightly report, next run"))
+        .unwrap();
+    // `*/5 * * * *`: the next slot, a multiple of five minutes, in Netlify's ISO format.
+    let next_run = line.rsplit(' ').next().unwrap();
+    assert_eq!(next_run.len(), "2026-11-24T22:00:00.000Z".len(), "{line}");
+    assert!(next_run.ends_with(":00.000Z"), "{line}");
+    let minute: u32 = next_run[14..16].parse().unwrap();
+    assert_eq!(minute % 5, 0, "{line}");
 }
 
 /// Reference cases 19–21 and a module with neither export: `petrel start` refuses to serve and

@@ -3,12 +3,58 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A source of wall-clock time in milliseconds since the Unix epoch.
 pub trait Clock: Send + Sync + 'static {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
+
+    /// How long to really wait for `clock_ms` of this clock's time to pass (a
+    /// [`ScaledClock`] runs faster than real time). Negative means no wait.
+    fn real_delay(&self, clock_ms: i64) -> Duration {
+        Duration::from_millis(clock_ms.max(0) as u64)
+    }
+
+    /// How many times faster than real time this clock runs (1 for real clocks).
+    fn speed(&self) -> f64 {
+        1.0
+    }
+}
+
+/// A clock that starts at a chosen time and runs `speed` times faster than real time:
+/// `petrel dev --clock-speed 60` makes a minute pass each second, so schedules can be watched
+/// firing (and tested) without waiting for them.
+#[derive(Debug, Clone)]
+pub struct ScaledClock {
+    start_ms: i64,
+    started: Instant,
+    speed: f64,
+}
+
+impl ScaledClock {
+    /// A clock showing `start_ms` now, then running `speed` (> 0) times faster than real time.
+    pub fn new(start_ms: i64, speed: f64) -> Self {
+        ScaledClock {
+            start_ms,
+            started: Instant::now(),
+            speed: if speed > 0.0 { speed } else { 1.0 },
+        }
+    }
+}
+
+impl Clock for ScaledClock {
+    fn now_ms(&self) -> i64 {
+        self.start_ms + (self.started.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64
+    }
+
+    fn real_delay(&self, clock_ms: i64) -> Duration {
+        Duration::from_secs_f64(clock_ms.max(0) as f64 / 1000.0 / self.speed)
+    }
+
+    fn speed(&self) -> f64 {
+        self.speed
+    }
 }
 
 /// The real wall clock.
@@ -68,6 +114,20 @@ mod tests {
         assert_eq!(b.now_ms(), 1_500);
         b.set(10);
         assert_eq!(a.now_ms(), 10);
+    }
+
+    #[test]
+    fn scaled_clock_runs_faster() {
+        let clock = ScaledClock::new(1_000_000, 100.0);
+        assert_eq!(clock.real_delay(60_000), Duration::from_millis(600));
+        assert_eq!(clock.real_delay(-5), Duration::ZERO);
+        let before = clock.now_ms();
+        std::thread::sleep(Duration::from_millis(20));
+        let passed = clock.now_ms() - before;
+        assert!(
+            passed >= 2_000,
+            "20 ms at 100× is at least 2 s of clock time: {passed}"
+        );
     }
 
     #[test]

@@ -20,10 +20,13 @@ mod sql;
 mod sqlite;
 mod store;
 
-pub use clock::{Clock, FakeClock, SystemClock};
+pub use clock::{Clock, FakeClock, ScaledClock, SystemClock};
 pub use error::StoreError;
 pub use id::new_job_id;
-pub use model::{Job, JobKind, JobLogLine, JobRequest, JobStatus, NewJob};
+pub use model::{
+    Fired, Job, JobKind, JobLogLine, JobRequest, JobStatus, NewJob, Occurrence, Overlap,
+    schedule_key,
+};
 pub use retry::RetryPolicy;
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
 pub use store::JobStore;

@@ -13,6 +13,10 @@ pub enum JobKind {
     NetlifyBackground,
     /// A Next.js API route run in the background.
     NextBackground,
+    /// An occurrence of a scheduled Netlify Function.
+    NetlifyScheduled,
+    /// An occurrence of a scheduled Next.js API route (`type: "experimental-scheduled"`).
+    NextScheduled,
 }
 
 impl JobKind {
@@ -21,7 +25,14 @@ impl JobKind {
         match self {
             JobKind::NetlifyBackground => "netlify_background",
             JobKind::NextBackground => "next_background",
+            JobKind::NetlifyScheduled => "netlify_scheduled",
+            JobKind::NextScheduled => "next_scheduled",
         }
+    }
+
+    /// Whether the job is an occurrence of a schedule.
+    pub fn is_scheduled(self) -> bool {
+        matches!(self, JobKind::NetlifyScheduled | JobKind::NextScheduled)
     }
 }
 
@@ -38,6 +49,8 @@ impl FromStr for JobKind {
         match s {
             "netlify_background" => Ok(JobKind::NetlifyBackground),
             "next_background" => Ok(JobKind::NextBackground),
+            "netlify_scheduled" => Ok(JobKind::NetlifyScheduled),
+            "next_scheduled" => Ok(JobKind::NextScheduled),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -85,6 +98,9 @@ pub enum JobStatus {
     Succeeded,
     /// The last allowed run failed (final until retried by hand).
     Failed,
+    /// A scheduled occurrence that was not run, because of the schedule's overlap policy
+    /// (final; `last_error` says why).
+    Skipped,
 }
 
 impl JobStatus {
@@ -95,6 +111,7 @@ impl JobStatus {
             JobStatus::Running => "running",
             JobStatus::Succeeded => "succeeded",
             JobStatus::Failed => "failed",
+            JobStatus::Skipped => "skipped",
         }
     }
 }
@@ -114,6 +131,7 @@ impl FromStr for JobStatus {
             "running" => Ok(JobStatus::Running),
             "succeeded" => Ok(JobStatus::Succeeded),
             "failed" => Ok(JobStatus::Failed),
+            "skipped" => Ok(JobStatus::Skipped),
             other => Err(format!("unknown job status {other:?}")),
         }
     }
@@ -147,6 +165,90 @@ pub struct Job {
     pub last_error: Option<String>,
     /// The request to replay.
     pub request: JobRequest,
+    /// For a scheduled occurrence: the time it was scheduled for.
+    pub scheduled_for_ms: Option<i64>,
+    /// Whether the run waits while another run of its function is going.
+    pub exclusive: bool,
+}
+
+/// What a schedule does with an occurrence that comes while earlier runs are still going
+/// (`overlap` in the function's config or `petrel.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overlap {
+    /// Skip it while the previous run is queued or running (the default).
+    #[default]
+    Skip,
+    /// Run it at once, beside the previous run.
+    Allow,
+    /// Queue it to run after the previous run; an occurrence that finds one already waiting
+    /// is skipped.
+    QueueOne,
+}
+
+impl Overlap {
+    /// The name used in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overlap::Skip => "skip",
+            Overlap::Allow => "allow",
+            Overlap::QueueOne => "queue-one",
+        }
+    }
+}
+
+impl FromStr for Overlap {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "skip" => Ok(Overlap::Skip),
+            "allow" => Ok(Overlap::Allow),
+            "queue-one" => Ok(Overlap::QueueOne),
+            other => Err(format!(
+                "unknown overlap policy {other:?}: use \"skip\", \"allow\" or \"queue-one\""
+            )),
+        }
+    }
+}
+
+/// One occurrence of a schedule, to be fired (turned into a job) exactly once.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    /// The job it becomes; `kind` is a scheduled kind.
+    pub job: NewJob,
+    /// When it was scheduled for.
+    pub at_ms: i64,
+    /// What to do while earlier runs are going.
+    pub overlap: Overlap,
+}
+
+impl Occurrence {
+    /// The schedule's identity in the store: its kind and function.
+    pub fn schedule_key(&self) -> String {
+        schedule_key(self.job.kind, &self.job.function)
+    }
+
+    /// The occurrence's unique key: the schedule and the scheduled time.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.schedule_key(), self.at_ms)
+    }
+}
+
+/// The identity of a schedule in the store (`netlify_scheduled:nightly`).
+pub fn schedule_key(kind: JobKind, function: &str) -> String {
+    format!("{}:{function}", kind.as_str())
+}
+
+/// What firing an occurrence did.
+#[derive(Debug, Clone)]
+pub enum Fired {
+    /// A job was queued for it.
+    Queued(Job),
+    /// It was recorded as skipped (the job's `last_error` says why).
+    Skipped(Job),
+    /// Another scheduler fired it (or a later occurrence) already: nothing was written.
+    AlreadyFired,
 }
 
 /// One line a job's function printed (or the runner wrote about it).
@@ -171,10 +273,16 @@ mod tests {
             JobStatus::Running,
             JobStatus::Succeeded,
             JobStatus::Failed,
+            JobStatus::Skipped,
         ] {
             assert_eq!(s.to_string().parse::<JobStatus>(), Ok(s));
         }
-        for k in [JobKind::NetlifyBackground, JobKind::NextBackground] {
+        for k in [
+            JobKind::NetlifyBackground,
+            JobKind::NextBackground,
+            JobKind::NetlifyScheduled,
+            JobKind::NextScheduled,
+        ] {
             assert_eq!(k.to_string().parse::<JobKind>(), Ok(k));
             // serde and the database use the same names.
             assert_eq!(
@@ -183,5 +291,14 @@ mod tests {
             );
         }
         assert_eq!(JobStatus::Succeeded.to_string(), "succeeded");
+        for o in [Overlap::Skip, Overlap::Allow, Overlap::QueueOne] {
+            assert_eq!(o.as_str().parse::<Overlap>(), Ok(o));
+        }
+        assert!(
+            "never"
+                .parse::<Overlap>()
+                .unwrap_err()
+                .contains("queue-one")
+        );
     }
 }

@@ -15,11 +15,13 @@ macro_rules! job_columns {
     () => {
         "id, function_name, kind, status, attempts, max_attempts, created_at_ms, run_at_ms, \
          started_at_ms, finished_at_ms, last_error, request_method, request_path, \
-         request_headers, request_body, request_params, route_pattern"
+         request_headers, request_body, request_params, route_pattern, scheduled_for_ms, \
+         exclusive"
     };
 }
 
-/// Schema version 1 (`PRAGMA user_version = 1`).
+/// Schema version 1 (`PRAGMA user_version = 1`); a new store is created as version 1 and then
+/// upgraded, so there is one path to the current schema.
 pub const SCHEMA_V1: &str = "
 CREATE TABLE jobs (
     id              VARCHAR(26) NOT NULL PRIMARY KEY,
@@ -53,20 +55,77 @@ CREATE TABLE job_logs (
 );
 ";
 
+/// Version 1 → 2: scheduled occurrences (a unique key per function and scheduled time, the
+/// time itself, and whether the run must wait for the function's previous run), the runner
+/// (process) that claimed a running job, and each schedule's last fired occurrence.
+pub const UPGRADE_V2: &str = "
+ALTER TABLE jobs ADD COLUMN occurrence_key TEXT;
+ALTER TABLE jobs ADD COLUMN scheduled_for_ms BIGINT;
+ALTER TABLE jobs ADD COLUMN exclusive INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN runner_id VARCHAR(26);
+CREATE UNIQUE INDEX jobs_occurrence ON jobs (occurrence_key);
+CREATE INDEX jobs_function ON jobs (function_name, kind, status);
+CREATE TABLE schedule_cursors (
+    schedule           TEXT NOT NULL PRIMARY KEY,
+    last_occurrence_ms BIGINT NOT NULL
+);
+";
+
 /// ?1 id, ?2 function, ?3 kind, ?4 max_attempts, ?5 now, ?6 method, ?7 path, ?8 headers JSON,
 /// ?9 body, ?10 params JSON, ?11 route pattern.
 pub const INSERT_JOB: &str = concat!(
     "INSERT INTO jobs (",
     job_columns!(),
-    ") VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?5, ?5, NULL, NULL, NULL, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ") VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?5, ?5, NULL, NULL, NULL, ?6, ?7, ?8, ?9, ?10, ?11, \
+     NULL, 0)"
 );
 
-/// ?1 now, ?2 limit. The `status = 'queued'` outside the sub-select is what makes a claim safe
-/// where the sub-select may see an older snapshot (PostgreSQL without SKIP LOCKED).
+/// A schedule's occurrence: as [`INSERT_JOB`], plus ?12 status (`queued` or `skipped`), ?13
+/// finished at (skipped: now), ?14 why it was skipped, ?15 occurrence key, ?16 scheduled time,
+/// ?17 exclusive (0/1). The key is unique: a second insert of one occurrence does nothing.
+pub const INSERT_OCCURRENCE: &str = concat!(
+    "INSERT INTO jobs (",
+    job_columns!(),
+    ", occurrence_key) VALUES (?1, ?2, ?3, ?12, 0, ?4, ?5, ?5, NULL, ?13, ?14, ?6, ?7, ?8, ?9, \
+     ?10, ?11, ?16, ?17, ?15) ON CONFLICT (occurrence_key) DO NOTHING"
+);
+
+/// ?1 schedule, ?2 occurrence. Moves the schedule's cursor forward to ?2; changes no row when
+/// the cursor is already there or past it (another scheduler fired this occurrence).
+pub const ADVANCE_CURSOR: &str = "INSERT INTO schedule_cursors (schedule, last_occurrence_ms) \
+     VALUES (?1, ?2) ON CONFLICT (schedule) DO UPDATE SET last_occurrence_ms = \
+     excluded.last_occurrence_ms WHERE schedule_cursors.last_occurrence_ms < \
+     excluded.last_occurrence_ms";
+
+/// ?1 schedule.
+pub const CURSOR_OF: &str = "SELECT last_occurrence_ms FROM schedule_cursors WHERE schedule = ?1";
+
+/// ?1 function, ?2 kind: its queued and its running jobs.
+pub const ACTIVE_OF: &str = "SELECT \
+     COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0), \
+     COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) \
+     FROM jobs WHERE function_name = ?1 AND kind = ?2 AND status IN ('queued', 'running')";
+
+/// ?1 function, ?2 kind: its latest scheduled occurrence.
+pub const LATEST_OCCURRENCE: &str = concat!(
+    "SELECT ",
+    job_columns!(),
+    " FROM jobs WHERE function_name = ?1 AND kind = ?2 AND scheduled_for_ms IS NOT NULL \
+     ORDER BY scheduled_for_ms DESC LIMIT 1"
+);
+
+/// ?1 now, ?2 limit, ?3 runner id. The `status = 'queued'` outside the sub-select is what makes
+/// a claim safe where the sub-select may see an older snapshot (PostgreSQL without SKIP
+/// LOCKED). An exclusive job (a scheduled run that must not overlap) waits while a run of its
+/// function is going.
 pub const CLAIM_DUE: &str = concat!(
-    "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at_ms = ?1 \
+    "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at_ms = ?1, \
+     runner_id = ?3 \
      WHERE status = 'queued' AND id IN (\
-        SELECT id FROM jobs WHERE status = 'queued' AND run_at_ms <= ?1 \
+        SELECT id FROM jobs AS j WHERE status = 'queued' AND run_at_ms <= ?1 \
+        AND (exclusive = 0 OR NOT EXISTS (SELECT 1 FROM jobs AS r \
+             WHERE r.function_name = j.function_name AND r.kind = j.kind \
+             AND r.status = 'running')) \
         ORDER BY run_at_ms, id LIMIT ?2) \
      RETURNING ",
     job_columns!()
@@ -84,10 +143,13 @@ pub const FAIL_RETRY: &str = "UPDATE jobs SET status = 'queued', run_at_ms = ?2,
 pub const FAIL_FINAL: &str = "UPDATE jobs SET status = 'failed', finished_at_ms = ?2, \
                               last_error = ?3 WHERE id = ?1 AND status = 'running'";
 
-/// ?1 now.
+/// The runners (processes) holding running jobs; NULL for jobs claimed before version 2.
+pub const RUNNING_RUNNERS: &str = "SELECT DISTINCT runner_id FROM jobs WHERE status = 'running'";
+
+/// ?1 now, ?2 runner id (NULL: the jobs no runner is recorded for).
 pub const REQUEUE_INTERRUPTED: &str = "UPDATE jobs SET status = 'queued', run_at_ms = ?1, \
-     attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
-     WHERE status = 'running'";
+     attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, runner_id = NULL \
+     WHERE status = 'running' AND (runner_id = ?2 OR (?2 IS NULL AND runner_id IS NULL))";
 
 pub const NEXT_DUE: &str = "SELECT MIN(run_at_ms) FROM jobs WHERE status = 'queued'";
 
@@ -124,8 +186,8 @@ pub const RETRY: &str = concat!(
 /// The jobs `prune` removes: ?1 finished before, ?2 how many of the newest finished to keep.
 macro_rules! prunable {
     () => {
-        "SELECT id FROM jobs WHERE status IN ('succeeded', 'failed') AND (finished_at_ms < ?1 \
-         OR id NOT IN (SELECT id FROM jobs WHERE status IN ('succeeded', 'failed') \
+        "SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'skipped') AND (finished_at_ms < ?1 \
+         OR id NOT IN (SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'skipped') \
                        ORDER BY finished_at_ms DESC, id DESC LIMIT ?2))"
     };
 }

@@ -10,6 +10,12 @@
 //!
 //! Every write transaction is `BEGIN IMMEDIATE`: it takes the write lock up front, so waiting
 //! for it goes through the busy timeout instead of failing half-way with `SQLITE_BUSY`.
+//!
+//! Which process runs a job: each open store is a *runner* with its own id, recorded on the
+//! jobs it claims, and holds an exclusive lock (`flock`) on `<store>-runners/<id>.lock` for as
+//! long as it is open. The kernel drops that lock when the process dies, however it dies, so
+//! `requeue_interrupted` can tell a crashed runner's jobs (lock free) from those of a runner
+//! still at work in another process (lock held).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -20,10 +26,15 @@ use std::time::Duration;
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::{Job, JobKind, JobLogLine, JobStatus, JobStore, NewJob, StoreError, new_job_id, sql};
+use crate::Clock as _;
+
+use crate::{
+    Fired, Job, JobKind, JobLogLine, JobStatus, JobStore, NewJob, Occurrence, Overlap, StoreError,
+    new_job_id, sql,
+};
 
 /// The schema version this build creates and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `PRAGMA application_id`: "PETR". Tells a Petrel store from another program's database.
 const APPLICATION_ID: i64 = 0x5045_5452;
@@ -50,6 +61,10 @@ impl Default for StoreOptions {
 #[derive(Debug)]
 pub struct SqliteStore {
     ctx: Arc<Ctx>,
+    /// This store's runner id (see the module docs).
+    runner_id: String,
+    /// Held locked while the store is open; removed on drop.
+    runner_lock: Option<(PathBuf, std::fs::File)>,
     conn: Mutex<Connection>,
     /// `Option` so `Drop` can hang up before joining the thread.
     writer: Option<Sender<Command>>,
@@ -115,7 +130,6 @@ impl Ctx {
 }
 
 /// A write handed to the writer thread; `reply` gets the result after the commit.
-#[derive(Debug)]
 enum Command {
     Enqueue {
         job: Box<Job>,
@@ -143,7 +157,18 @@ enum Command {
     Claim {
         now_ms: i64,
         limit: usize,
+        runner_id: String,
         reply: SyncSender<Result<Vec<Job>, StoreError>>,
+    },
+    /// `fire`: the occurrence's job as it would be queued.
+    Fire {
+        job: Box<Job>,
+        headers: String,
+        params: String,
+        schedule: String,
+        key: String,
+        overlap: Overlap,
+        reply: Box<dyn FnOnce(Result<Fired, StoreError>) + Send>,
     },
 }
 
@@ -152,6 +177,18 @@ enum Command {
 enum EnqueueReply {
     Wait(SyncSender<Result<Box<Job>, StoreError>>),
     Call(Box<dyn FnOnce(Result<Job, StoreError>) + Send>),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Enqueue { .. } => "Enqueue",
+            Command::AppendLog { .. } => "AppendLog",
+            Command::Finish { .. } => "Finish",
+            Command::Claim { .. } => "Claim",
+            Command::Fire { .. } => "Fire",
+        })
+    }
 }
 
 impl std::fmt::Debug for EnqueueReply {
@@ -174,6 +211,8 @@ enum Written {
     NotRunning(String),
     /// `Claim`'s jobs.
     Claimed(Vec<Job>),
+    /// `Fire` wrote the occurrence with this status (and why it was skipped).
+    Fired(JobStatus, Option<String>),
 }
 
 impl Command {
@@ -215,6 +254,21 @@ impl Command {
                     Err(e) => Err(e),
                 });
             }
+            Command::Fire { job, reply, .. } => reply(match result {
+                Ok(Written::Fired(status, reason)) => {
+                    let mut job = *job;
+                    job.status = status;
+                    job.last_error = reason;
+                    if status == JobStatus::Skipped {
+                        job.finished_at_ms = Some(job.created_at_ms);
+                        Ok(Fired::Skipped(job))
+                    } else {
+                        Ok(Fired::Queued(job))
+                    }
+                }
+                Ok(_) => Ok(Fired::AlreadyFired),
+                Err(e) => Err(e),
+            }),
         }
     }
 }
@@ -253,8 +307,12 @@ impl SqliteStore {
                 source: Arc::new(e),
             })?;
 
+        let runner_id = new_job_id(crate::SystemClock.now_ms());
+        let runner_lock = lock_runner(&ctx, &runner_id)?;
         Ok(SqliteStore {
             ctx,
+            runner_id,
+            runner_lock: Some(runner_lock),
             conn: Mutex::new(conn),
             writer: Some(tx),
             writer_thread: Some(writer_thread),
@@ -264,6 +322,11 @@ impl SqliteStore {
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.ctx.path
+    }
+
+    /// This store's runner id, recorded on the jobs it claims.
+    pub fn runner_id(&self) -> &str {
+        &self.runner_id
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -345,6 +408,8 @@ impl SqliteStore {
             finished_at_ms: None,
             last_error: None,
             request: job.request,
+            scheduled_for_ms: None,
+            exclusive: false,
         });
         Ok((job, headers, params))
     }
@@ -356,6 +421,11 @@ impl Drop for SqliteStore {
         self.writer.take();
         if let Some(thread) = self.writer_thread.take() {
             let _ = thread.join();
+        }
+        // Jobs still marked running by this store are re-run by the next one that looks.
+        if let Some((path, file)) = self.runner_lock.take() {
+            let _ = std::fs::remove_file(&path);
+            drop(file);
         }
     }
 }
@@ -406,7 +476,7 @@ fn ensure_schema(conn: &mut Connection, ctx: &Ctx) -> Result<(), StoreError> {
             tx.execute_batch(sql::SCHEMA_V1).map_err(|e| ctx.err(e))?;
             tx.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(|e| ctx.err(e))?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            tx.pragma_update(None, "user_version", 1)
                 .map_err(|e| ctx.err(e))?;
         }
         tx.commit().map_err(|e| ctx.err(e))?;
@@ -426,8 +496,61 @@ fn ensure_schema(conn: &mut Connection, ctx: &Ctx) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
-    // Migrations from older versions go here when there is a version 2.
+    if found < 2 {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| ctx.err(e))?;
+        // Checked again under the lock: another process may have upgraded it meanwhile.
+        if read_i64(&tx, sql::SQLITE_SCHEMA_VERSION)? < 2 {
+            tx.execute_batch(sql::UPGRADE_V2).map_err(|e| ctx.err(e))?;
+            tx.pragma_update(None, "user_version", 2)
+                .map_err(|e| ctx.err(e))?;
+        }
+        tx.commit().map_err(|e| ctx.err(e))?;
+    }
     Ok(())
+}
+
+/// The folder of the store's runner lock files.
+fn runners_dir(ctx: &Ctx) -> PathBuf {
+    let mut name = ctx.path.file_name().unwrap_or_default().to_os_string();
+    name.push("-runners");
+    ctx.path.with_file_name(name)
+}
+
+/// Creates and locks this store's runner lock file.
+fn lock_runner(ctx: &Ctx, runner_id: &str) -> Result<(PathBuf, std::fs::File), StoreError> {
+    let open_error = |e: std::io::Error| StoreError::Open {
+        path: ctx.path.clone(),
+        source: Arc::new(e),
+    };
+    let dir = runners_dir(ctx);
+    std::fs::create_dir_all(&dir).map_err(open_error)?;
+    let path = dir.join(format!("{runner_id}.lock"));
+    let file = std::fs::File::create(&path).map_err(open_error)?;
+    file.try_lock().map_err(|e| {
+        open_error(match e {
+            std::fs::TryLockError::Error(e) => e,
+            std::fs::TryLockError::WouldBlock => std::io::Error::other("runner lock taken"),
+        })
+    })?;
+    Ok((path, file))
+}
+
+/// Whether the runner `id` (of this store file) is gone: its lock file is missing or nobody
+/// holds its lock. A gone runner's lock file is removed.
+fn runner_is_gone(ctx: &Ctx, id: &str) -> bool {
+    let path = runners_dir(ctx).join(format!("{id}.lock"));
+    let Ok(file) = std::fs::File::open(&path) else {
+        return true;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&path);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// The writer thread: take what is pending (up to `max_batch`), write it in one transaction,
@@ -493,14 +616,33 @@ fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<Written>,
                     }
                     continue;
                 }
-                Command::Claim { now_ms, limit, .. } => {
+                Command::Claim {
+                    now_ms,
+                    limit,
+                    runner_id,
+                    ..
+                } => {
                     let mut stmt = tx.prepare_cached(sql::CLAIM_DUE)?;
                     let mut jobs = stmt
-                        .query_map(params![now_ms, sql_limit(*limit)], job_from_row)?
+                        .query_map(params![now_ms, sql_limit(*limit), runner_id], job_from_row)?
                         .collect::<Result<Vec<_>, _>>()?;
                     // RETURNING gives rows in no particular order.
                     jobs.sort_by(|a, b| (a.run_at_ms, &a.id).cmp(&(b.run_at_ms, &b.id)));
                     written.push(Written::Claimed(jobs));
+                    continue;
+                }
+                Command::Fire {
+                    job,
+                    headers,
+                    params,
+                    schedule,
+                    key,
+                    overlap,
+                    ..
+                } => {
+                    written.push(fire_occurrence(
+                        &tx, job, headers, params, schedule, key, *overlap,
+                    )?);
                     continue;
                 }
                 Command::Enqueue {
@@ -540,6 +682,73 @@ fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<Written>,
     Ok(written)
 }
 
+/// One `Fire` in the writer's transaction.
+fn fire_occurrence(
+    tx: &rusqlite::Transaction<'_>,
+    job: &Job,
+    headers: &str,
+    params: &str,
+    schedule: &str,
+    key: &str,
+    overlap: Overlap,
+) -> Result<Written, rusqlite::Error> {
+    let scheduled_for = job.scheduled_for_ms.unwrap_or(job.created_at_ms);
+    if tx
+        .prepare_cached(sql::ADVANCE_CURSOR)?
+        .execute(params![schedule, scheduled_for])?
+        == 0
+    {
+        return Ok(Written::No);
+    }
+    let (queued, running): (i64, i64) = tx
+        .prepare_cached(sql::ACTIVE_OF)?
+        .query_row(params![job.function, job.kind.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let skipped = match overlap {
+        Overlap::Allow => None,
+        Overlap::Skip if running > 0 => {
+            Some("skipped: the previous run was still going (overlap = \"skip\")")
+        }
+        Overlap::Skip if queued > 0 => {
+            Some("skipped: the previous occurrence was still waiting to run (overlap = \"skip\")")
+        }
+        Overlap::Skip => None,
+        Overlap::QueueOne if queued > 0 => Some(
+            "skipped: a run was already waiting for the previous one to end (overlap = \"queue-one\")",
+        ),
+        Overlap::QueueOne => None,
+    };
+    let (status, finished_at) = match skipped {
+        Some(_) => (JobStatus::Skipped, Some(job.created_at_ms)),
+        None => (JobStatus::Queued, None),
+    };
+    let inserted = tx.prepare_cached(sql::INSERT_OCCURRENCE)?.execute(params![
+        job.id,
+        job.function,
+        job.kind.as_str(),
+        job.max_attempts,
+        job.created_at_ms,
+        job.request.method,
+        job.request.path,
+        headers,
+        job.request.body,
+        params,
+        job.request.route_pattern,
+        status.as_str(),
+        finished_at,
+        skipped,
+        key,
+        scheduled_for,
+        overlap != Overlap::Allow,
+    ])?;
+    Ok(if inserted == 0 {
+        Written::No
+    } else {
+        Written::Fired(status, skipped.map(str::to_owned))
+    })
+}
+
 fn conversion(
     index: usize,
     e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -573,6 +782,8 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
             params: serde_json::from_str(&params).map_err(|e| conversion(15, e))?,
             route_pattern: row.get(16)?,
         },
+        scheduled_for_ms: row.get(17)?,
+        exclusive: row.get(18)?,
     })
 }
 
@@ -630,6 +841,7 @@ impl JobStore for SqliteStore {
         self.send(Command::Claim {
             now_ms,
             limit,
+            runner_id: self.runner_id.clone(),
             reply,
         })?;
         answer.recv().map_err(|_| self.ctx.writer_stopped())?
@@ -654,10 +866,90 @@ impl JobStore for SqliteStore {
 
     fn requeue_interrupted(&self, now_ms: i64) -> Result<usize, StoreError> {
         self.write(|tx| {
-            tx.prepare_cached(sql::REQUEUE_INTERRUPTED)
-                .and_then(|mut s| s.execute([now_ms]))
-                .map_err(|e| self.ctx.err(e))
+            let runners: Vec<Option<String>> = tx
+                .prepare_cached(sql::RUNNING_RUNNERS)
+                .and_then(|mut s| {
+                    s.query_map([], |r| r.get(0))?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(|e| self.ctx.err(e))?;
+            let mut requeued = 0;
+            for runner in runners {
+                let gone = match &runner {
+                    None => true,
+                    Some(id) => id != &self.runner_id && runner_is_gone(&self.ctx, id),
+                };
+                if gone {
+                    requeued += tx
+                        .prepare_cached(sql::REQUEUE_INTERRUPTED)
+                        .and_then(|mut s| s.execute(params![now_ms, runner]))
+                        .map_err(|e| self.ctx.err(e))?;
+                }
+            }
+            Ok(requeued)
         })
+    }
+
+    fn fire(&self, occurrence: Occurrence, now_ms: i64) -> Result<Fired, StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.fire_then(
+            occurrence,
+            now_ms,
+            Box::new(move |result| {
+                let _ = reply.send(result);
+            }),
+        );
+        answer.recv().map_err(|_| self.ctx.writer_stopped())?
+    }
+
+    fn fire_then(
+        &self,
+        occurrence: Occurrence,
+        now_ms: i64,
+        done: Box<dyn FnOnce(Result<Fired, StoreError>) + Send>,
+    ) {
+        let schedule = occurrence.schedule_key();
+        let key = occurrence.key();
+        let command = match self.prepare(occurrence.job, now_ms) {
+            Ok((mut job, headers, params)) => {
+                job.scheduled_for_ms = Some(occurrence.at_ms);
+                job.exclusive = occurrence.overlap != Overlap::Allow;
+                Command::Fire {
+                    job,
+                    headers,
+                    params,
+                    schedule,
+                    key,
+                    overlap: occurrence.overlap,
+                    reply: done,
+                }
+            }
+            Err(err) => return done(Err(err)),
+        };
+        let rejected = match &self.writer {
+            Some(writer) => writer.send(command).err().map(|e| e.0),
+            None => Some(command),
+        };
+        if let Some(command) = rejected {
+            command.answer(Err(self.ctx.writer_stopped()), &self.ctx);
+        }
+    }
+
+    fn last_fired(&self, schedule_key: &str) -> Result<Option<i64>, StoreError> {
+        let conn = self.conn();
+        conn.prepare_cached(sql::CURSOR_OF)
+            .and_then(|mut s| s.query_row([schedule_key], |r| r.get(0)).optional())
+            .map_err(|e| self.ctx.err(e))
+    }
+
+    fn latest_occurrence(&self, function: &str, kind: JobKind) -> Result<Option<Job>, StoreError> {
+        let conn = self.conn();
+        conn.prepare_cached(sql::LATEST_OCCURRENCE)
+            .and_then(|mut s| {
+                s.query_row(params![function, kind.as_str()], job_from_row)
+                    .optional()
+            })
+            .map_err(|e| self.ctx.err(e))
     }
 
     fn next_due(&self) -> Result<Option<i64>, StoreError> {
@@ -791,6 +1083,38 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_store_is_upgraded_with_its_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(sql::SCHEMA_V1).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO jobs VALUES ('01J', 'old-background', 'netlify_background', \
+                 'running', 1, 3, 5, 5, 5, NULL, NULL, 'POST', '/x', '[]', x'', '{}', NULL)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let version: i64 = store
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+        // A run claimed by a version-1 Petrel has no runner: it counts as interrupted.
+        assert_eq!(store.requeue_interrupted(10).unwrap(), 1);
+        let job = store.get("01J").unwrap().unwrap();
+        assert_eq!(
+            (job.status, job.scheduled_for_ms, job.exclusive),
+            (JobStatus::Queued, None, false)
+        );
+    }
+
+    #[test]
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jobs.db");
@@ -805,7 +1129,7 @@ mod tests {
                 err,
                 StoreError::NewerSchema {
                     found: 99,
-                    supported: 1,
+                    supported: 2,
                     ..
                 }
             ),

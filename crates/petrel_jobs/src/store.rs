@@ -1,6 +1,6 @@
 //! The store contract, independent of the database behind it (SQLite now, PostgreSQL later).
 
-use crate::{Job, JobLogLine, NewJob, StoreError};
+use crate::{Fired, Job, JobKind, JobLogLine, NewJob, Occurrence, StoreError};
 
 /// Durable storage of background jobs. Every time is passed in (`now_ms`, from a
 /// [`crate::Clock`]); the store never reads the system clock.
@@ -42,9 +42,35 @@ pub trait JobStore: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<(), StoreError>;
 
-    /// On start-up after a crash or kill: every running job is queued again, due now, and its
-    /// attempt is given back (an interrupted run does not use one up). Returns how many.
+    /// Every running job whose runner (the process that claimed it) is gone — crashed, killed
+    /// or stopped before the run ended — is queued again, due now, and its attempt is given
+    /// back (an interrupted run does not use one up). Jobs of runners still alive (another
+    /// process on the same store) are left alone. Returns how many were queued again.
     fn requeue_interrupted(&self, now_ms: i64) -> Result<usize, StoreError>;
+
+    /// Fires one occurrence of a schedule, exactly once across every scheduler on the store:
+    /// in one transaction the schedule's cursor moves to `occurrence.at_ms` (nothing is
+    /// written when it is already there or past it: [`Fired::AlreadyFired`]), and the
+    /// occurrence becomes a queued job, or a skipped one when its overlap policy says so.
+    /// Durable when it returns, like [`JobStore::enqueue`].
+    fn fire(&self, occurrence: Occurrence, now_ms: i64) -> Result<Fired, StoreError>;
+
+    /// [`JobStore::fire`] for async callers, answering through `done` (see
+    /// [`JobStore::enqueue_then`]).
+    fn fire_then(
+        &self,
+        occurrence: Occurrence,
+        now_ms: i64,
+        done: Box<dyn FnOnce(Result<Fired, StoreError>) + Send>,
+    ) {
+        done(self.fire(occurrence, now_ms));
+    }
+
+    /// The latest occurrence fired for the schedule (see [`crate::schedule_key`]), if any.
+    fn last_fired(&self, schedule_key: &str) -> Result<Option<i64>, StoreError>;
+
+    /// The job of the function's latest scheduled occurrence still in the store.
+    fn latest_occurrence(&self, function: &str, kind: JobKind) -> Result<Option<Job>, StoreError>;
 
     /// The earliest `run_at` of a queued job (the runner sleeps until then).
     fn next_due(&self) -> Result<Option<i64>, StoreError>;

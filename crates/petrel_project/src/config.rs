@@ -46,6 +46,10 @@ pub struct PagesApiConfig {
     pub runtime: Runtime,
     /// Legacy Netlify route kind from `config.type`.
     pub kind: RouteKind,
+    /// Petrel's `overlap` policy of a scheduled route.
+    pub overlap: Option<petrel_jobs::Overlap>,
+    /// Petrel's `missed` (missed-run) policy of a scheduled route.
+    pub missed: Option<petrel_schedule::scheduler::MissedRuns>,
 }
 
 impl Default for PagesApiConfig {
@@ -58,8 +62,38 @@ impl Default for PagesApiConfig {
             max_duration: None,
             runtime: Runtime::Nodejs,
             kind: RouteKind::Normal,
+            overlap: None,
+            missed: None,
         }
     }
+}
+
+/// Petrel's own schedule keys of a config object (`overlap`, `missed`), checked.
+pub(crate) fn schedule_policies(
+    object: &serde_json::Map<String, Value>,
+) -> Result<
+    (
+        Option<petrel_jobs::Overlap>,
+        Option<petrel_schedule::scheduler::MissedRuns>,
+    ),
+    String,
+> {
+    let read = |key: &str| -> Result<Option<&str>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(format!("`{key}` must be a string; found {other}")),
+        }
+    };
+    let overlap = read("overlap")?
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| format!("`overlap`: {e}"))?;
+    let missed = read("missed")?
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| format!("`missed`: {e}"))?;
+    Ok((overlap, missed))
 }
 
 impl PagesApiConfig {
@@ -155,6 +189,7 @@ impl PagesApiConfig {
             Some("experimental-scheduled") => RouteKind::Scheduled { schedule },
             _ => RouteKind::Normal,
         };
+        (config.overlap, config.missed) = schedule_policies(object)?;
         Ok(config)
     }
 

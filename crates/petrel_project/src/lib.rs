@@ -22,7 +22,8 @@ pub use next_config::{
     load_next_config, load_next_config_with_env,
 };
 pub use settings::{
-    BackgroundSettings, FunctionSettings, NetlifySettings, RetryBackoff, Settings, WorkerSettings,
+    BackgroundSettings, FunctionSettings, NetlifySettings, RetryBackoff, SchedulePolicy,
+    ScheduleSettings, Settings, WorkerSettings,
 };
 
 use std::collections::HashMap;

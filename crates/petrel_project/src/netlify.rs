@@ -272,6 +272,10 @@ pub struct NetlifyFunctionConfig {
     pub rate_limit: Option<serde_json::Value>,
     /// `timeout` in seconds.
     pub timeout: Option<f64>,
+    /// Petrel's `overlap` policy of a scheduled function.
+    pub overlap: Option<petrel_jobs::Overlap>,
+    /// Petrel's `missed` (missed-run) policy of a scheduled function.
+    pub missed: Option<petrel_schedule::scheduler::MissedRuns>,
 }
 
 impl NetlifyFunctionConfig {
@@ -346,6 +350,17 @@ impl NetlifyFunctionConfig {
                 }
             }
             out.methods = Some(methods);
+        }
+        match crate::config::schedule_policies(object) {
+            Ok((overlap, missed)) => (out.overlap, out.missed) = (overlap, missed),
+            Err(problem) => {
+                let key = if problem.starts_with("`overlap`") {
+                    "overlap"
+                } else {
+                    "missed"
+                };
+                return Err(fail(key, &problem));
+            }
         }
         match object.get("schedule") {
             Some(serde_json::Value::String(cron)) => out.schedule = Some(cron.clone()),

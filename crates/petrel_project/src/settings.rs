@@ -1,8 +1,11 @@
 //! `petrel.toml`: Petrel's own settings for a project (every key is listed in
 //! `docs/config.md`). Unknown keys are errors, so a typo never silently does nothing.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use petrel_jobs::Overlap;
+use petrel_schedule::scheduler::MissedRuns;
 use serde::Deserialize;
 
 /// The whole file. Every field has the platform's default.
@@ -17,6 +20,58 @@ pub struct Settings {
     pub netlify: NetlifySettings,
     /// `[background]`: the durable job queue of background functions.
     pub background: BackgroundSettings,
+    /// `[schedules]`: how scheduled functions run.
+    pub schedules: ScheduleSettings,
+}
+
+/// `[schedules]`, and each `[schedules.functions."<name or /api/page>"]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// The policies of every schedule without its own.
+    #[serde(flatten)]
+    pub defaults: SchedulePolicy,
+    /// One function's (or Next.js route's) policies.
+    pub functions: BTreeMap<String, SchedulePolicy>,
+}
+
+/// The settings of a schedule; unset ones fall back (function's config, then
+/// `[schedules.functions."name"]`, then `[schedules]`, then the default).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulePolicy {
+    /// `"skip"` (default), `"allow"` or `"queue-one"`.
+    pub overlap: Option<String>,
+    /// `"skip"` (default, as Netlify), `"once"` or `"all"`.
+    pub missed: Option<String>,
+    /// The most missed runs `missed = "all"` runs (default 24).
+    pub missed_cap: Option<usize>,
+    /// Time limit of one run in seconds (default 30, as Netlify).
+    pub timeout: Option<f64>,
+    /// Runs of one occurrence in all (default 1: no retries, as Netlify).
+    pub max_attempts: Option<u32>,
+}
+
+impl SchedulePolicy {
+    /// The overlap policy, if set (checked at load).
+    pub fn overlap(&self) -> Option<Overlap> {
+        self.overlap.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    /// The missed-run policy, if set (checked at load).
+    pub fn missed(&self) -> Option<MissedRuns> {
+        self.missed.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    fn check(&self, table: &str) -> Result<(), String> {
+        if let Some(Err(e)) = self.overlap.as_deref().map(str::parse::<Overlap>) {
+            return Err(format!("petrel.toml: {table} overlap: {e}"));
+        }
+        if let Some(Err(e)) = self.missed.as_deref().map(str::parse::<MissedRuns>) {
+            return Err(format!("petrel.toml: {table} missed: {e}"));
+        }
+        Ok(())
+    }
 }
 
 /// `[background] retry_backoff`.
@@ -109,7 +164,7 @@ impl Settings {
             }
             Err(err) => return Err(format!("petrel.toml: could not read: {err}")),
         };
-        toml::from_str(&text).map_err(|err| {
+        let settings: Settings = toml::from_str(&text).map_err(|err| {
             let location = err
                 .span()
                 .map(|span| {
@@ -118,7 +173,12 @@ impl Settings {
                 })
                 .unwrap_or_default();
             format!("petrel.toml{location}: {}", err.message())
-        })
+        })?;
+        settings.schedules.defaults.check("[schedules]")?;
+        for (name, policy) in &settings.schedules.functions {
+            policy.check(&format!("[schedules.functions.\"{name}\"]"))?;
+        }
+        Ok(settings)
     }
 }
 
@@ -159,6 +219,31 @@ mod tests {
             })
         );
         assert_eq!(background.retry_jitter, Some(0.1));
+    }
+
+    #[test]
+    fn schedule_policies() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |text: &str| std::fs::write(dir.path().join("petrel.toml"), text).unwrap();
+        write(
+            "[schedules]\noverlap = \"allow\"\ntimeout = 10\n\n[schedules.functions.\"nightly\"]\nmissed = \"all\"\nmissed_cap = 5\n",
+        );
+        let settings = Settings::load(dir.path()).unwrap().schedules;
+        assert_eq!(settings.defaults.overlap(), Some(Overlap::Allow));
+        assert_eq!(settings.defaults.timeout, Some(10.0));
+        let nightly = &settings.functions["nightly"];
+        assert_eq!(nightly.missed(), Some(MissedRuns::All));
+        assert_eq!(nightly.missed_cap, Some(5));
+
+        write("[schedules.functions.\"/api/cron\"]\noverlap = \"sometimes\"\n");
+        let err = Settings::load(dir.path()).unwrap_err();
+        assert!(
+            err.contains("[schedules.functions.\"/api/cron\"] overlap")
+                && err.contains("queue-one"),
+            "{err}"
+        );
+        write("[schedules]\nmised = \"all\"\n");
+        assert!(Settings::load(dir.path()).unwrap_err().contains("mised"));
     }
 
     #[test]

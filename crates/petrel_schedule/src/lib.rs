@@ -9,9 +9,11 @@
 
 use std::fmt;
 
+pub mod scheduler;
+
 use chrono::{DateTime, TimeZone, Utc};
 use croner::Cron;
-use croner::parser::{CronParser, Seconds};
+use croner::parser::{CronParser, Seconds, Year};
 
 /// A checked schedule.
 #[derive(Clone)]
@@ -111,6 +113,56 @@ impl Schedule {
         })
     }
 
+    /// Parses a 6-field expression whose first field is seconds, e.g. `"7 * * * * *"` (second 7
+    /// of every minute). For tests and benchmarks only: this is never reachable from a user's
+    /// config, since Netlify has no seconds field (use [`Schedule::parse`] for those); it lets
+    /// benchmarks spread schedules over a minute instead of having them all fire at second 0.
+    ///
+    /// Aliases are refused, and a wrong number of fields is reported as
+    /// [`ScheduleError::FieldCount`] (whose message describes the 5 user-facing fields).
+    pub fn parse_with_seconds(expression: &str) -> Result<Schedule, ScheduleError> {
+        const NAMES: [&str; 6] = [
+            "second",
+            "minute",
+            "hour",
+            "day-of-month",
+            "month",
+            "day-of-week",
+        ];
+        let trimmed = expression.trim();
+        let fields: Vec<&str> = trimmed.split_whitespace().collect();
+        if fields.len() != 6 || trimmed.contains('@') {
+            return Err(ScheduleError::FieldCount {
+                expression: trimmed.to_string(),
+                found: fields.len(),
+            });
+        }
+        let parser = CronParser::builder()
+            .seconds(Seconds::Required)
+            .year(Year::Disallowed)
+            .build();
+        let field_error = |index: usize, value: &str, detail: String| ScheduleError::Field {
+            expression: trimmed.to_string(),
+            field: NAMES[index],
+            value: value.to_string(),
+            detail,
+        };
+        for (index, value) in fields.iter().enumerate() {
+            let mut probe = ["*"; 6];
+            probe[index] = value;
+            if let Err(err) = parser.parse(&probe.join(" ")) {
+                return Err(field_error(index, value, err.to_string()));
+            }
+        }
+        let cron = parser
+            .parse(trimmed)
+            .map_err(|err| field_error(3, trimmed, err.to_string()))?;
+        Ok(Schedule {
+            expression: trimmed.to_string(),
+            cron,
+        })
+    }
+
     /// The expression as written (trimmed).
     pub fn expression(&self) -> &str {
         &self.expression
@@ -142,6 +194,9 @@ impl Schedule {
     }
 }
 
+/// The parser behind [`Schedule::parse`]: exactly 5 fields. croner's defaults already give the
+/// classic (Vixie) cron rule that when both day-of-month and day-of-week are restricted, a day
+/// matching either one fires (`dom_and_dow` is off by default), and read day-of-week 7 as Sunday.
 fn parser() -> CronParser {
     CronParser::builder().seconds(Seconds::Disallowed).build()
 }
@@ -189,6 +244,53 @@ mod tests {
             Some("2027-01-01T09:30:00.000Z")
         );
         assert!(Schedule::parse("@HOURLY").is_ok());
+    }
+
+    #[test]
+    fn seconds_only_through_parse_with_seconds() {
+        let at7 = Schedule::parse_with_seconds("7 * * * * *").unwrap();
+        assert_eq!(at7.expression(), "7 * * * * *");
+        let next: Vec<String> = at7.next_n(T, 3).into_iter().map(iso).collect();
+        assert_eq!(
+            next,
+            [
+                "2026-11-22T17:48:07.000Z",
+                "2026-11-22T17:49:07.000Z",
+                "2026-11-22T17:50:07.000Z"
+            ]
+        );
+        // Strictly after: an occurrence as input gives the next one.
+        let from_occurrence = at7.next_after(T - 3_000).map(iso);
+        assert_eq!(from_occurrence.as_deref(), Some("2026-11-22T17:48:07.000Z"));
+
+        // `parse` stays at 5 fields.
+        assert_eq!(
+            Schedule::parse("7 * * * * *").unwrap_err(),
+            ScheduleError::FieldCount {
+                expression: "7 * * * * *".into(),
+                found: 6
+            }
+        );
+        // And `parse_with_seconds` wants exactly 6, names the bad field, takes no aliases.
+        for five in ["* * * * *", "@hourly", "0 * * * * * 2027"] {
+            assert!(
+                matches!(
+                    Schedule::parse_with_seconds(five),
+                    Err(ScheduleError::FieldCount { .. })
+                ),
+                "{five}"
+            );
+        }
+        let err = Schedule::parse_with_seconds("60 * * * * *").unwrap_err();
+        assert!(
+            matches!(&err, ScheduleError::Field { field: "second", value, .. } if value == "60"),
+            "{err:?}"
+        );
+        let err = Schedule::parse_with_seconds("0 * 24 * * *").unwrap_err();
+        assert!(
+            matches!(&err, ScheduleError::Field { field: "hour", .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -91,6 +91,16 @@ impl BackgroundQueue {
     pub fn store(&self) -> &Arc<dyn JobStore> {
         &self.store
     }
+
+    /// Where its time comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Wakes the runner: a job was queued by someone else (the scheduler).
+    pub fn notify_queued(&self) {
+        self.queued.notify_one();
+    }
 }
 
 /// What the server knows of the background target of a request.
@@ -222,12 +232,19 @@ fn text(status: StatusCode, body: &str) -> Response<ServerBody> {
 pub struct Runner {
     app: Arc<App>,
     queue: Arc<BackgroundQueue>,
+    host: Arc<str>,
 }
 
 impl Runner {
-    /// A runner of `queue`'s jobs on `app`'s current generation.
-    pub fn new(app: Arc<App>, queue: Arc<BackgroundQueue>) -> Runner {
-        Runner { app, queue }
+    /// A runner of `queue`'s jobs on `app`'s current generation. `host` (`127.0.0.1:3000`) is
+    /// the `Host` of a job's request that has none (a scheduled run was never an HTTP
+    /// request), so `request.url` points at this server.
+    pub fn new(app: Arc<App>, queue: Arc<BackgroundQueue>, host: &str) -> Runner {
+        Runner {
+            app,
+            queue,
+            host: Arc::from(host),
+        }
     }
 
     /// Re-queues the runs a crash or kill interrupted (they do not use up an attempt), then
@@ -253,14 +270,25 @@ impl Runner {
                 break;
             }
             if tokio::time::Instant::now() >= next_prune {
-                // Retention: finished jobs are kept up to a count and an age.
+                // Retention: finished jobs are kept up to a count and an age. And jobs of
+                // another process on the same store that died mid-run are taken over.
                 next_prune = tokio::time::Instant::now() + Duration::from_secs(60);
                 let store = queue.store.clone();
                 let keep = queue.settings.keep_finished;
-                let before = queue.clock.now_ms() - queue.settings.keep_for.as_millis() as i64;
+                let now = queue.clock.now_ms();
+                let before = now - queue.settings.keep_for.as_millis() as i64;
+                let woken = queue.clone();
                 tokio::task::spawn_blocking(move || {
                     if let Err(err) = store.prune(keep, before) {
                         tracing::warn!(target: "petrel::jobs", "could not prune finished jobs: {err}");
+                    }
+                    match store.requeue_interrupted(now) {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(target: "petrel::jobs", "{n} job(s) of a stopped Petrel process sharing this store are queued again");
+                            woken.notify_queued();
+                        }
+                        Err(err) => tracing::warn!(target: "petrel::jobs", "{err}"),
                     }
                 });
             }
@@ -299,9 +327,10 @@ impl Runner {
                 let app = self.app.clone();
                 let queue = queue.clone();
                 let running = running.clone();
+                let host = self.host.clone();
                 tokio::spawn(async move {
                     let id = job.id.clone();
-                    let record = execute(&app, &queue, job).await;
+                    let record = execute(&app, &queue, job, &host).await;
                     running.lock().expect("running").remove(&id);
                     // The slot is free as soon as the run ended; the outcome's commit follows
                     // (sharing a commit with others). A crash before it re-runs the job.
@@ -322,10 +351,11 @@ impl Runner {
                 .and_then(Result::ok)
                 .flatten();
             let wait = next
-                .map(|at| (at - queue.clock.now_ms()).clamp(0, 1000) as u64)
-                .unwrap_or(1000);
+                .map(|at| queue.clock.real_delay(at - queue.clock.now_ms()))
+                .unwrap_or(Duration::from_secs(1))
+                .min(Duration::from_secs(1));
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = queue.queued.notified() => {}
                 _ = stop.changed() => {}
             }
@@ -352,12 +382,18 @@ async fn execute(
     app: &Arc<App>,
     queue: &Arc<BackgroundQueue>,
     job: Job,
+    host: &str,
 ) -> impl std::future::Future<Output = ()> + use<> {
+    let what = what(&job);
+    let occurrence = job
+        .scheduled_for_ms
+        .map(|at| format!(", occurrence {}", petrel_schedule::iso(at)))
+        .unwrap_or_default();
     tracing::info!(
         target: "petrel::jobs",
         job = %job.id,
         attempt = job.attempts,
-        "Running background function {} (job {}, attempt {} of {})",
+        "Running {what} {} (job {}{occurrence}, attempt {} of {})",
         job.function,
         job.id,
         job.attempts,
@@ -365,9 +401,18 @@ async fn execute(
     );
     let generation = app.current();
     let outcome = match target_of(&generation, &job) {
-        Some((id, pool)) => run_once(pool, id, &job, queue.settings.run_timeout).await,
+        Some((id, pool, timeout)) => {
+            run_once(
+                pool,
+                id,
+                &job,
+                timeout.unwrap_or(queue.settings.run_timeout),
+                host,
+            )
+            .await
+        }
         None => Err(format!(
-            "the project has no background function `{}` any more",
+            "the project has no {what} `{}` any more",
             job.function
         )),
     };
@@ -379,7 +424,7 @@ async fn execute(
             tracing::info!(
                 target: "petrel::jobs",
                 job = %job.id,
-                "Done executing background function {} (job {})",
+                "Done executing {what} {} (job {})",
                 job.function,
                 job.id
             );
@@ -395,7 +440,7 @@ async fn execute(
                 Some(at) => tracing::warn!(
                     target: "petrel::jobs",
                     job = %job.id,
-                    "Error during background function {} execution (job {}, attempt {}): {error}; retrying in {}s",
+                    "Error during {what} {} execution (job {}, attempt {}): {error}; retrying in {}s",
                     job.function,
                     job.id,
                     job.attempts,
@@ -404,7 +449,7 @@ async fn execute(
                 None => tracing::error!(
                     target: "petrel::jobs",
                     job = %job.id,
-                    "Error during background function {} execution (job {}, attempt {}): {error}; no attempts left, the job is kept as failed",
+                    "Error during {what} {} execution (job {}, attempt {}): {error}; no attempts left, the job is kept as failed",
                     job.function,
                     job.id,
                     job.attempts
@@ -439,16 +484,34 @@ fn log_to_job(queue: &Arc<BackgroundQueue>, job: &Job, line: &str) {
     });
 }
 
-/// The worker route id and pool that run `job` in `generation`.
+/// The worker route id and pool that run `job` in `generation`, and the time limit of a
+/// scheduled run (the function's own; background runs have the queue's).
 fn target_of<'g>(
     generation: &'g Generation,
     job: &Job,
-) -> Option<(u32, &'g petrel_worker::WorkerPool)> {
-    let id = match job.kind {
-        JobKind::NetlifyBackground => generation.functions.id_of(&job.function)?,
-        JobKind::NextBackground => generation.routes_by_page.get(&job.function)?.id,
+) -> Option<(u32, &'g petrel_worker::WorkerPool, Option<Duration>)> {
+    let (id, timeout) = match job.kind {
+        JobKind::NetlifyBackground => (generation.functions.id_of(&job.function)?, None),
+        JobKind::NextBackground => (generation.routes_by_page.get(&job.function)?.id, None),
+        JobKind::NetlifyScheduled => {
+            let function = generation.functions.get(&job.function)?;
+            (function.id, Some(function.timeout))
+        }
+        JobKind::NextScheduled => {
+            let route = generation.routes_by_page.get(&job.function)?;
+            (route.id, Some(route.timeout))
+        }
     };
-    Some((id, generation.background_pool()))
+    Some((id, generation.background_pool(), timeout))
+}
+
+/// "background function" or "scheduled function", for log lines.
+fn what(job: &Job) -> &'static str {
+    if job.kind.is_scheduled() {
+        "scheduled function"
+    } else {
+        "background function"
+    }
 }
 
 /// One run: the stored request replayed to a worker, with the job id and attempt as headers.
@@ -457,6 +520,7 @@ async fn run_once(
     route: u32,
     job: &Job,
     timeout: Duration,
+    host: &str,
 ) -> Result<(), String> {
     let request = &job.request;
     let mut builder = Request::builder()
@@ -464,6 +528,13 @@ async fn run_once(
         .uri(request.path.as_str());
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), value.as_str());
+    }
+    if !request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        builder = builder.header("host", host);
     }
     builder = builder
         .header("x-petrel-job-id", job.id.as_str())
@@ -489,6 +560,7 @@ async fn run_once(
         Ok(response) => {
             let failed = response.headers().contains_key(INVOCATION_ERROR_HEADER);
             let status = response.status();
+            tracing::debug!(target: "petrel::jobs", job = %job.id, "the run answered {status}");
             let body = response.into_body().collect().await;
             if failed {
                 let text = body

@@ -44,6 +44,8 @@ pub struct FunctionTarget {
     pub paths: Vec<String>,
     /// Why it could not be built (`petrel dev` answers with it).
     pub build_error: Option<Arc<str>>,
+    /// When it runs, for a scheduled function (a dev request gets the `next_run` it gives).
+    pub schedule: Option<petrel_schedule::Schedule>,
 }
 
 /// The functions of one generation.
@@ -74,6 +76,11 @@ impl Functions {
     /// The worker route id of the function `name`.
     pub fn id_of(&self, name: &str) -> Option<u32> {
         self.by_name.get(name).map(|f| f.id)
+    }
+
+    /// The function `name`.
+    pub fn get(&self, name: &str) -> Option<&FunctionTarget> {
+        self.by_name.get(name)
     }
 }
 

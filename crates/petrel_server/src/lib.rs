@@ -28,8 +28,9 @@ use hyper::header::HeaderName;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use petrel_jobs::{Clock as _, SystemClock};
 use petrel_router::{NormalizeOptions, Normalized, ParamValue, RouteTable};
-use petrel_worker::{DispatchError, RequestMeta, WorkerPool};
+use petrel_worker::{DispatchError, RequestMeta, WorkerBody, WorkerPool};
 use tokio::net::TcpListener;
 
 /// What the server needs to know about a routable entry.
@@ -44,6 +45,9 @@ pub struct RouteTarget {
     /// A legacy Netlify "advanced API route" (`config.type = "experimental-background"`): its
     /// requests are queued as background jobs.
     pub background: bool,
+    /// A legacy scheduled API route (`config.type = "experimental-scheduled"`): run by the
+    /// scheduler; by URL only in `petrel dev` (Netlify answered 404).
+    pub scheduled: bool,
     /// Why the route could not be built (`petrel dev` keeps serving the other routes and
     /// answers this one with the error).
     pub build_error: Option<Arc<str>>,
@@ -61,7 +65,7 @@ pub struct ServerOptions {
 /// replaces it after every change; requests already running keep the one they started with.
 pub struct Generation {
     routes: RouteTable<RouteTarget>,
-    /// Background routes by page (the runner finds a job's route by it).
+    /// Background and scheduled routes by page (the runner finds a job's route by it).
     routes_by_page: std::collections::HashMap<String, RouteTarget>,
     functions: Functions,
     pool: WorkerPool,
@@ -81,7 +85,7 @@ impl Generation {
         let routes_by_page = routes
             .iter()
             .map(|(_, t)| t)
-            .filter(|t| t.background)
+            .filter(|t| t.background || t.scheduled)
             .map(|t| (t.page.clone(), t.clone()))
             .collect();
         Generation {
@@ -295,6 +299,17 @@ async fn route_and_dispatch(
             params,
             pattern,
         } => {
+            // `petrel dev` runs a scheduled function now, sent what the scheduler sends.
+            let req = match &function.schedule {
+                Some(schedule) => {
+                    let now = app
+                        .background
+                        .as_ref()
+                        .map_or_else(|| SystemClock.now_ms(), |q| q.clock().now_ms());
+                    scheduled_invocation(req, schedule.next_after(now))
+                }
+                None => req.map(|body| body.map_err(Into::into).boxed()),
+            };
             let target = Target {
                 id: function.id,
                 label: &function.name,
@@ -329,6 +344,11 @@ async fn route_and_dispatch(
         };
         params.insert(name, value);
     }
+    // On Netlify a scheduled route was rewritten to its 404 page; `next dev` runs it as a
+    // normal route, and so does `petrel dev`.
+    if route.scheduled && !dev {
+        return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
+    }
     if route.background {
         let Some(queue) = &app.background else {
             return (functions::no_queue(&route.page), Some(route.page.clone()));
@@ -348,8 +368,35 @@ async fn route_and_dispatch(
         timeout: route.timeout,
         pattern: None,
     };
+    let req = req.map(|body| body.map_err(Into::into).boxed());
     let response = dispatch(&generation, req, target, params, remote).await;
     (response, Some(route.page.clone()))
+}
+
+/// The request a scheduled function gets, made from a dev request to its URL (as `netlify
+/// dev` does): `POST`, the scheduler's user agent and event header, and the `next_run` body;
+/// the client's other headers (the host, so `request.url` points here) are kept.
+fn scheduled_invocation(req: Request<Incoming>, next_run: Option<i64>) -> Request<WorkerBody> {
+    let request = petrel_schedule::scheduler::scheduled_request(req.uri().path(), next_run);
+    let (mut parts, _) = req.into_parts();
+    parts.method = hyper::Method::POST;
+    for (name, value) in &request.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            hyper::header::HeaderValue::from_str(value),
+        ) {
+            parts.headers.insert(name, value);
+        }
+    }
+    parts.headers.remove(hyper::header::TRANSFER_ENCODING);
+    parts.headers.insert(
+        hyper::header::CONTENT_LENGTH,
+        hyper::header::HeaderValue::from(request.body.len()),
+    );
+    let body = http_body_util::Full::new(bytes::Bytes::from(request.body))
+        .map_err(|never| match never {})
+        .boxed();
+    Request::from_parts(parts, body)
 }
 
 /// Where a request goes in the workers.
@@ -365,7 +412,7 @@ struct Target<'a> {
 /// Sends the request to a worker and maps the answer (or the failure) to a response.
 async fn dispatch(
     generation: &Generation,
-    req: Request<Incoming>,
+    req: Request<WorkerBody>,
     target: Target<'_>,
     params: serde_json::Map<String, serde_json::Value>,
     remote: SocketAddr,
@@ -378,12 +425,7 @@ async fn dispatch(
         pattern: target.pattern,
     };
     let negotiation = compress::Negotiation::from_request(req.method(), req.headers());
-    let request = req.map(|body| body.map_err(Into::into).boxed());
-    match generation
-        .pool
-        .dispatch(request, &meta, target.timeout)
-        .await
-    {
+    match generation.pool.dispatch(req, &meta, target.timeout).await {
         Ok(response) => {
             let (mut parts, body) = response.into_parts();
             for name in HOP_BY_HOP {

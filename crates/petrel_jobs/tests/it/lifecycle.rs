@@ -2,7 +2,7 @@
 
 use petrel_jobs::{
     Clock, FakeClock, JobKind, JobLogLine, JobRequest, JobStatus, JobStore, NewJob, RetryPolicy,
-    StoreError,
+    SqliteStore, StoreError,
 };
 
 use crate::common::{T0, new_job, open_store};
@@ -168,7 +168,7 @@ fn failed_runs_follow_the_netlify_schedule_then_fail() {
 
 #[test]
 fn an_interrupted_run_does_not_use_up_an_attempt() {
-    let t = open_store();
+    let mut t = open_store();
     let clock = FakeClock::new(T0);
     let job = t
         .store
@@ -189,6 +189,10 @@ fn an_interrupted_run_does_not_use_up_an_attempt() {
     assert_eq!(t.store.claim_due(clock.now_ms(), 1).unwrap()[0].attempts, 2);
 
     clock.advance(30_000);
+    // The store that claimed it is still open: its run is not interrupted.
+    assert_eq!(t.store.requeue_interrupted(clock.now_ms()).unwrap(), 0);
+    // A crash and a new start: the old store is gone when the new one looks.
+    t.store = SqliteStore::open(&t.path).unwrap();
     assert_eq!(t.store.requeue_interrupted(clock.now_ms()).unwrap(), 1);
     let requeued = t.store.get(&job.id).unwrap().unwrap();
     assert_eq!(requeued.status, JobStatus::Queued);

@@ -6,3 +6,4 @@ mod concurrency;
 mod durability;
 mod errors;
 mod lifecycle;
+mod schedules;
