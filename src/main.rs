@@ -28,11 +28,14 @@ struct Cli {
 enum Command {
     /// Serve the project's API routes and rebuild them on every change (like `next dev`).
     Dev(commands::dev::DevArgs),
+    /// Run one function or API route now and print its answer (a scheduled one gets the
+    /// scheduler's request).
+    Invoke(commands::invoke::InvokeArgs),
     /// List background jobs, show one (`jobs show ID`), or queue a failed one again (`jobs retry ID`).
     Jobs(commands::jobs::JobsArgs),
     /// Print the route table: URL pattern, file, kind and config of every API route.
     Routes(commands::routes::RoutesArgs),
-    /// List the scheduled functions with their next three fire times (UTC).
+    /// List the scheduled functions with their next three fire times (UTC) and last run.
     Schedules(commands::schedules::SchedulesArgs),
     /// Serve the project's API routes in production mode (like `next start`).
     Start(commands::start::StartArgs),
@@ -69,6 +72,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Dev(args) => commands::dev::run(args, cli.json).await,
+            Command::Invoke(args) => commands::invoke::run(args, cli.json).await,
             Command::Jobs(args) => commands::jobs::run(args, cli.json),
             Command::Routes(args) => commands::routes::run(args, cli.json),
             Command::Schedules(args) => commands::schedules::run(args, cli.json),

@@ -187,6 +187,8 @@ fn job_json(job: &Job) -> serde_json::Value {
         "started": job.started_at_ms.map(time),
         "finished": job.finished_at_ms.map(time),
         "last_error": job.last_error,
+        "kind": job.kind.as_str(),
+        "scheduled_for": job.scheduled_for_ms.map(time),
         "method": job.request.method,
         "path": job.request.path,
     })

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod dev;
+pub mod invoke;
 pub mod jobs;
 pub mod routes;
 pub mod schedules;

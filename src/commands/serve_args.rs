@@ -25,7 +25,8 @@ pub struct ServeArgs {
     /// e.g. 60 to see an hour of schedules in a minute.
     #[arg(long, value_name = "FACTOR")]
     pub clock_speed: Option<f64>,
-    /// Start Petrel's clock at this UTC time (e.g. 2026-11-22T17:49:30Z) instead of now.
+    /// Set Petrel's clock to this UTC time (e.g. 2026-11-22T17:49:30Z) when start-up ends,
+    /// instead of the real time.
     #[arg(long, value_name = "TIME", value_parser = parse_utc)]
     pub clock_start: Option<i64>,
 }

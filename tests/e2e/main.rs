@@ -7,5 +7,6 @@ mod dev;
 mod harness;
 mod middleware;
 mod netlify;
+mod schedules;
 mod spine;
 mod workers;

@@ -24,20 +24,23 @@ pub trait Clock: Send + Sync + 'static {
 
 /// A clock that starts at a chosen time and runs `speed` times faster than real time:
 /// `petrel dev --clock-speed 60` makes a minute pass each second, so schedules can be watched
-/// firing (and tested) without waiting for them.
+/// firing (and tested) without waiting for them. It shows `start_ms` when first read (the end
+/// of start-up, when the runner and the scheduler start), not when it is made, so a slow
+/// start-up does not eat into the fast-forwarded time. Clones share the same time.
 #[derive(Debug, Clone)]
 pub struct ScaledClock {
     start_ms: i64,
-    started: Instant,
+    started: Arc<std::sync::OnceLock<Instant>>,
     speed: f64,
 }
 
 impl ScaledClock {
-    /// A clock showing `start_ms` now, then running `speed` (> 0) times faster than real time.
+    /// A clock showing `start_ms` when first read, then running `speed` (> 0) times faster
+    /// than real time.
     pub fn new(start_ms: i64, speed: f64) -> Self {
         ScaledClock {
             start_ms,
-            started: Instant::now(),
+            started: Arc::default(),
             speed: if speed > 0.0 { speed } else { 1.0 },
         }
     }
@@ -45,7 +48,8 @@ impl ScaledClock {
 
 impl Clock for ScaledClock {
     fn now_ms(&self) -> i64 {
-        self.start_ms + (self.started.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64
+        let started = self.started.get_or_init(Instant::now);
+        self.start_ms + (started.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64
     }
 
     fn real_delay(&self, clock_ms: i64) -> Duration {
