@@ -365,3 +365,101 @@ fn a_run_still_going_makes_the_next_occurrences_skip() {
         assert_ne!(pair, ["start", "start"], "{got:?}");
     }
 }
+
+/// The other ways to declare a schedule: the v1 `schedule()` helper of `@netlify/functions`
+/// (reference §6.6: the handler parses `event.body` itself) and `netlify.toml` on a plain v1
+/// function (case 40).
+#[test]
+fn v1_helper_and_netlify_toml_schedules_fire() {
+    let record = r#"const { appendFileSync } = require("node:fs");
+const record = (who, event) =>
+  appendFileSync(process.env.PETREL_TEST_OUT, JSON.stringify({
+    who, method: event.httpMethod, next_run: JSON.parse(event.body).next_run,
+    ua: event.headers["user-agent"],
+  }) + "\n");
+"#;
+    let project = project_with(&[
+        ("package.json", "{\"private\":true}"),
+        (
+            "netlify.toml",
+            "[functions.\"toml-hourly\"]\nschedule = \"@hourly\"\n",
+        ),
+        (
+            "netlify/functions/helper.js",
+            &format!(
+                "{record}const {{ schedule }} = require(\"@netlify/functions\");\nexports.handler = schedule(\"*/15 * * * *\", async (event) => {{ record(\"helper\", event); return {{ statusCode: 200 }}; }});\n"
+            ),
+        ),
+        (
+            "netlify/functions/toml-hourly.js",
+            &format!(
+                "{record}exports.handler = async (event) => {{ record(\"toml\", event); return {{ statusCode: 200 }}; }};\n"
+            ),
+        ),
+    ]);
+    let out = project.path().join("runs.jsonl");
+    let server = start(
+        project.path(),
+        &out,
+        &[
+            "--clock-start",
+            "2026-11-22T17:59:00Z",
+            "--clock-speed",
+            "120",
+        ],
+    );
+    let got = wait_until(&out, Duration::from_secs(20), |got| {
+        !of(got, "helper").is_empty() && !of(got, "toml").is_empty()
+    });
+    let logs = server.logs();
+    let helper = of(&got, "helper");
+    let toml = of(&got, "toml");
+    assert!(!helper.is_empty() && !toml.is_empty(), "{got:?}\n{logs}");
+    // 18:00 is both an hourly and a quarter-hourly slot.
+    assert_eq!(helper[0]["next_run"], "2026-11-22T18:15:00.000Z");
+    assert_eq!(toml[0]["next_run"], "2026-11-22T19:00:00.000Z");
+    for run in helper.iter().chain(&toml) {
+        assert_eq!(run["method"], "POST");
+        assert_eq!(run["ua"], "Netlify Clockwork");
+    }
+}
+
+/// `petrel dev` follows the schedules of each build: a scheduled function saved while it runs
+/// starts firing without a restart.
+#[test]
+fn dev_fires_a_schedule_added_while_it_runs() {
+    let project = project_with(&[
+        ("package.json", "{\"private\":true}"),
+        (
+            "netlify/functions/hello.mts",
+            "export default async () => new Response(\"hi\");\n",
+        ),
+    ]);
+    let out = project.path().join("runs.jsonl");
+    let server = Server::start_with_env(
+        "dev",
+        project.path(),
+        &["--clock-speed", "60"],
+        &[("PETREL_TEST_OUT", out.to_str().unwrap())],
+    );
+    assert_eq!(server.get("/.netlify/functions/hello").text(), "hi");
+    crate::harness::write_file(
+        project.path(),
+        "netlify/functions/tick.mts",
+        r#"import { appendFileSync } from "node:fs";
+export default async (req: Request) => {
+  const { next_run } = await req.json();
+  appendFileSync(process.env.PETREL_TEST_OUT!, JSON.stringify({ who: "tick", next_run }) + "\n");
+};
+export const config = { schedule: "* * * * *" };
+"#,
+    );
+    // A request makes dev pick the change up at once (it would anyway, soon).
+    assert_eq!(server.get("/.netlify/functions/hello").text(), "hi");
+    let got = wait_until(&out, Duration::from_secs(15), |got| {
+        of(got, "tick").len() >= 2
+    });
+    let ticks = of(&got, "tick");
+    assert!(ticks.len() >= 2, "{got:?}\n{}", server.logs());
+    assert_ne!(ticks[0]["next_run"], ticks[1]["next_run"]);
+}
