@@ -184,6 +184,10 @@ pub enum Overlap {
     /// Queue it to run after the previous run; an occurrence that finds one already waiting
     /// is skipped.
     QueueOne,
+    /// Queue it to run after every run before it, however many wait. Not a setting: the
+    /// missed runs a scheduler catches up on (`missed = "once"` or `"all"`) run one after
+    /// another this way, unless the schedule allows overlap.
+    Queue,
 }
 
 impl Overlap {
@@ -193,6 +197,7 @@ impl Overlap {
             Overlap::Skip => "skip",
             Overlap::Allow => "allow",
             Overlap::QueueOne => "queue-one",
+            Overlap::Queue => "queue",
         }
     }
 }

@@ -117,15 +117,19 @@ pub const LATEST_OCCURRENCE: &str = concat!(
 /// ?1 now, ?2 limit, ?3 runner id. The `status = 'queued'` outside the sub-select is what makes
 /// a claim safe where the sub-select may see an older snapshot (PostgreSQL without SKIP
 /// LOCKED). An exclusive job (a scheduled run that must not overlap) waits while a run of its
-/// function is going.
+/// function is going, and only the first in line of its function can be claimed, so one claim
+/// never takes two of them.
 pub const CLAIM_DUE: &str = concat!(
     "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at_ms = ?1, \
      runner_id = ?3 \
      WHERE status = 'queued' AND id IN (\
         SELECT id FROM jobs AS j WHERE status = 'queued' AND run_at_ms <= ?1 \
-        AND (exclusive = 0 OR NOT EXISTS (SELECT 1 FROM jobs AS r \
+        AND (exclusive = 0 OR (NOT EXISTS (SELECT 1 FROM jobs AS r \
              WHERE r.function_name = j.function_name AND r.kind = j.kind \
-             AND r.status = 'running')) \
+             AND r.status = 'running') \
+             AND j.id = (SELECT q.id FROM jobs AS q WHERE q.function_name = j.function_name \
+             AND q.kind = j.kind AND q.status = 'queued' AND q.exclusive = 1 \
+             ORDER BY q.run_at_ms, q.id LIMIT 1))) \
         ORDER BY run_at_ms, id LIMIT ?2) \
      RETURNING ",
     job_columns!()

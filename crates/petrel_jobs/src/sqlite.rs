@@ -717,7 +717,7 @@ fn fire_occurrence(
         Overlap::QueueOne if queued > 0 => Some(
             "skipped: a run was already waiting for the previous one to end (overlap = \"queue-one\")",
         ),
-        Overlap::QueueOne => None,
+        Overlap::QueueOne | Overlap::Queue => None,
     };
     let (status, finished_at) = match skipped {
         Some(_) => (JobStatus::Skipped, Some(job.created_at_ms)),

@@ -268,7 +268,14 @@ fn select(entry: &Entry, now_ms: i64, grace_ms: i64, out: &mut Vec<Occurrence>) 
             missed.len()
         );
     }
-    for at in missed.into_iter().chain(on_time) {
+    // Caught-up runs wait for each other (and for a run still going), unless overlap is allowed.
+    let catch_up = match target.overlap {
+        Overlap::Allow => Overlap::Allow,
+        _ => Overlap::Queue,
+    };
+    let missed = missed.into_iter().map(|at| (at, catch_up));
+    let on_time = on_time.into_iter().map(|at| (at, target.overlap));
+    for (at, overlap) in missed.chain(on_time) {
         out.push(Occurrence {
             job: NewJob {
                 function: target.function.clone(),
@@ -277,7 +284,7 @@ fn select(entry: &Entry, now_ms: i64, grace_ms: i64, out: &mut Vec<Occurrence>) 
                 max_attempts: target.max_attempts.max(1),
             },
             at_ms: at,
-            overlap: target.overlap,
+            overlap,
         });
     }
 }

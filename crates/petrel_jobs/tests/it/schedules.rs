@@ -244,3 +244,31 @@ fn only_a_gone_runners_jobs_are_requeued() {
     assert_eq!(again[0].id, claimed[0].id);
     assert_eq!(again[0].attempts, 1);
 }
+
+#[test]
+fn caught_up_runs_queue_behind_each_other_one_claim_at_a_time() {
+    let t = open_store();
+    for n in 0..3 {
+        queued(
+            t.store
+                .fire(
+                    occurrence("late", T0 + n * MINUTE, Overlap::Queue),
+                    T0 + 5 * MINUTE,
+                )
+                .unwrap(),
+        );
+    }
+    let now = T0 + 5 * MINUTE;
+    let first = t.store.claim_due(now, 10).unwrap();
+    assert_eq!(first.len(), 1, "one at a time");
+    assert_eq!(first[0].scheduled_for_ms, Some(T0));
+    assert!(t.store.claim_due(now, 10).unwrap().is_empty());
+    t.store.succeed(&first[0].id, now).unwrap();
+    let second = t.store.claim_due(now, 10).unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(
+        second[0].scheduled_for_ms,
+        Some(T0 + MINUTE),
+        "oldest first"
+    );
+}

@@ -286,3 +286,23 @@ async fn the_driver_fires_on_a_fast_clock_and_stops() {
     assert!(jobs.iter().all(|j| j.status == JobStatus::Queued));
     assert_eq!(woken.load(Ordering::SeqCst), 6);
 }
+
+#[test]
+fn caught_up_runs_wait_for_each_other_unless_overlap_is_allowed() {
+    let s = setup();
+    let start = T_1750;
+    let mut first = Scheduler::new(s.store.clone(), Arc::new(FakeClock::new(start)));
+    first
+        .set_targets(vec![target("c", "* * * * *", MissedRuns::All)], start - 1)
+        .unwrap();
+    assert_eq!(fire(&s.store, first.due(start), start), 1);
+
+    // Back three minutes later: 17:51 and 17:52 were missed, 17:53 is on time.
+    let now = start + 3 * MINUTE + 200;
+    let mut again = Scheduler::new(s.store.clone(), Arc::new(FakeClock::new(now)));
+    let mut skip = target("c", "* * * * *", MissedRuns::All);
+    skip.overlap = Overlap::Skip;
+    again.set_targets(vec![skip], now).unwrap();
+    let policies: Vec<Overlap> = again.due(now).iter().map(|o| o.overlap).collect();
+    assert_eq!(policies, [Overlap::Queue, Overlap::Queue, Overlap::Skip]);
+}
