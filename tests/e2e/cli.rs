@@ -297,7 +297,7 @@ fn schedules_lists_every_source_and_refuses_bad_crons() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("netlify/functions/report.mts: Function report has an invalid schedule")
+        stderr.contains("netlify/functions/report.mts:2: Function report has an invalid schedule")
             && stderr.contains("the minute field `61` is not valid"),
         "{stderr}"
     );

@@ -293,22 +293,24 @@ impl ProjectBuilder {
             if route.error.is_none()
                 && let RouteKind::Scheduled { schedule } = &route.config.kind
             {
-                let problem = match schedule {
+                let (problem, at) = match schedule {
                     // Netlify's Next.js runtime v4 refused this too (reference case 48).
-                    None => Some(
-                        "schedule is required when type is \"experimental-scheduled\": add e.g. `schedule: \"@hourly\"` to the config".to_string(),
+                    None => (
+                        Some(
+                            "schedule is required when type is \"experimental-scheduled\": add e.g. `schedule: \"@hourly\"` to the config".to_string(),
+                        ),
+                        rel(&root, &route.file),
                     ),
-                    Some(cron) => petrel_schedule::Schedule::parse(cron)
-                        .err()
-                        .map(|e| format!("invalid `schedule`: {e}")),
+                    Some(cron) => (
+                        petrel_schedule::Schedule::parse(cron)
+                            .err()
+                            .map(|e| format!("invalid `schedule`: {e}")),
+                        schedule_location(&root, &route.file, cron),
+                    ),
                 };
                 if let Some(problem) = problem {
                     route.error = Some(RouteError {
-                        message: format!(
-                            "{} (route {}): {problem}",
-                            rel(&root, &route.file),
-                            route.page
-                        ),
+                        message: format!("{at} (route {}): {problem}", route.page),
                     });
                 }
             }
@@ -494,7 +496,8 @@ impl ProjectBuilder {
             && let Err(err) = petrel_schedule::Schedule::parse(cron)
         {
             function.error = fail(format!(
-                "{shown}: Function {} has an invalid schedule: {err}",
+                "{}: Function {} has an invalid schedule: {err}",
+                schedule_location(&root, &function.file, cron),
                 function.name
             ));
             return function;
@@ -581,6 +584,26 @@ fn describe_compile_error(root: &Path, err: &CompileError) -> String {
         }
     }
     text
+}
+
+/// Where a cron string is written: `file:line` when it is in the file (a `config` or the
+/// `schedule()` helper), else `netlify.toml:line` (a `[functions."name"] schedule`), else the
+/// file. Only for error messages: the config was read as a literal, so its text is there.
+fn schedule_location(root: &Path, file: &Path, cron: &str) -> String {
+    let line_in = |path: &Path| -> Option<usize> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let at = ['"', '\'', '`']
+            .iter()
+            .find_map(|q| text.find(&format!("{q}{cron}{q}")))?;
+        Some(text[..at].matches('\n').count() + 1)
+    };
+    if let Some(line) = line_in(file) {
+        return format!("{}:{line}", rel(root, file));
+    }
+    if let Some(line) = line_in(&root.join("netlify.toml")) {
+        return format!("netlify.toml:{line}");
+    }
+    rel(root, file)
 }
 
 fn rel(root: &Path, file: &Path) -> String {
