@@ -133,6 +133,15 @@ pub async fn serve_project(settings: ServeSettings) -> anyhow::Result<()> {
     for warning in &project.warnings {
         tracing::warn!(target: "petrel::build", "{warning}");
     }
+    if !dev {
+        // A bad schedule stops nothing else (`petrel dev` prints these with the other errors).
+        for error in project.schedule_errors(true) {
+            tracing::error!(
+                target: "petrel::build",
+                "{error}\n   This function is not scheduled; everything else runs. Fix the schedule and restart."
+            );
+        }
+    }
 
     let clock = launch.settings.clock();
     let queue = match open_job_queue(&project, launch.settings.dev, clock.clone()) {

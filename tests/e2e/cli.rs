@@ -225,7 +225,7 @@ fn a_throwing_next_config_stops_start_naming_file_and_line() {
 }
 
 #[test]
-fn schedules_lists_every_source_and_refuses_bad_crons() {
+fn schedules_lists_every_source_and_reports_bad_crons() {
     let dir = project_with(&[
         (
             "netlify/functions/report.mts",
@@ -277,7 +277,8 @@ fn schedules_lists_every_source_and_refuses_bad_crons() {
         "{next}"
     );
 
-    // Invalid schedules stop `start`, naming the file and the bad field.
+    // Invalid schedules are errors naming the file, the line and the bad field, and stop
+    // nothing else: `start` serves the rest (and `petrel schedules` exits 1).
     std::fs::write(
         dir.path().join("netlify/functions/report.mts"),
         "export default async () => {};\nexport const config = { schedule: '61 * * * *' };\n",
@@ -288,21 +289,28 @@ fn schedules_lists_every_source_and_refuses_bad_crons() {
         "export const config = { type: 'experimental-scheduled' };\nexport default (req: any, res: any) => res.end();\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_petrel"))
-        .arg("start")
+    std::fs::write(
+        dir.path().join("pages/api/ok.ts"),
+        "export default (req: any, res: any) => res.json({ ok: true });\n",
+    )
+    .unwrap();
+    let listed = Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(["schedules"])
         .arg(dir.path())
-        .args(["--port", "0"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    assert!(!listed.status.success());
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(server.get("/api/ok").text(), r#"{"ok":true}"#);
+    let logs = server.logs();
     assert!(
-        stderr.contains("netlify/functions/report.mts:2: Function report has an invalid schedule")
-            && stderr.contains("the minute field `61` is not valid"),
-        "{stderr}"
+        logs.contains("netlify/functions/report.mts:2: Function report has an invalid schedule")
+            && logs.contains("the minute field `61` is not valid")
+            && logs.contains("This function is not scheduled; everything else runs"),
+        "{logs}"
     );
     assert!(
-        stderr.contains("pages/api/cron.ts (route /api/cron): schedule is required when type is \"experimental-scheduled\""),
-        "{stderr}"
+        logs.contains("pages/api/cron.ts (route /api/cron): schedule is required when type is \"experimental-scheduled\""),
+        "{logs}"
     );
 }

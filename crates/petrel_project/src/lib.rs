@@ -66,6 +66,31 @@ pub struct ApiRoute {
 pub struct RouteError {
     /// The full message.
     pub message: String,
+    /// The error is in the schedule only (a bad cron, or none for a scheduled route): the
+    /// function is not scheduled, and `petrel start` serves the rest of the project anyway.
+    pub in_schedule: bool,
+}
+
+impl RouteError {
+    /// An error that stops the route or function.
+    pub fn new(message: String) -> Self {
+        RouteError {
+            message,
+            in_schedule: false,
+        }
+    }
+}
+
+impl Project {
+    /// The build errors of routes and functions: those in a schedule only (`true`), or the
+    /// others (`false`).
+    pub fn schedule_errors(&self, in_schedule: bool) -> impl Iterator<Item = &RouteError> {
+        self.routes
+            .iter()
+            .filter_map(|r| r.error.as_ref())
+            .chain(self.functions.iter().filter_map(|f| f.error.as_ref()))
+            .filter(move |e| e.in_schedule == in_schedule)
+    }
 }
 
 impl std::fmt::Display for RouteError {
@@ -158,15 +183,10 @@ pub fn load(root: &Path, mode: Mode) -> Result<Project, ProjectError> {
 
 impl Project {
     /// The project, or every route's build error when any route failed (`petrel start`
-    /// serves only a project that builds completely, as `next build` does).
+    /// serves only a project that builds completely, as `next build` does). A bad schedule
+    /// is not one: it stops nothing else (that function is just not scheduled).
     pub fn require_all_routes(self) -> Result<Project, ProjectError> {
-        let problems: Vec<String> = self
-            .routes
-            .iter()
-            .filter_map(|r| r.error.as_ref())
-            .chain(self.functions.iter().filter_map(|f| f.error.as_ref()))
-            .map(|e| e.to_string())
-            .collect();
+        let problems: Vec<String> = self.schedule_errors(false).map(|e| e.to_string()).collect();
         if problems.is_empty() {
             Ok(self)
         } else {
@@ -279,16 +299,14 @@ impl ProjectBuilder {
                         route.has_default_export = exports.has_default_export;
                     }
                     Err(message) => {
-                        route.error = Some(RouteError {
-                            message: format!(
-                                "{} (route {}): {message}",
-                                rel(&root, &route.file),
-                                route.page
-                            ),
-                        });
+                        route.error = Some(RouteError::new(format!(
+                            "{} (route {}): {message}",
+                            rel(&root, &route.file),
+                            route.page
+                        )));
                     }
                 },
-                Err(message) => route.error = Some(RouteError { message }),
+                Err(message) => route.error = Some(RouteError::new(message)),
             }
             if route.error.is_none()
                 && let RouteKind::Scheduled { schedule } = &route.config.kind
@@ -311,6 +329,7 @@ impl ProjectBuilder {
                 if let Some(problem) = problem {
                     route.error = Some(RouteError {
                         message: format!("{at} (route {}): {problem}", route.page),
+                        in_schedule: true,
                     });
                 }
             }
@@ -319,9 +338,7 @@ impl ProjectBuilder {
                 match compiler.build_entry(&route.file) {
                     Ok(module) => route.module = module,
                     Err(err) => {
-                        route.error = Some(RouteError {
-                            message: describe_compile_error(&root, &err),
-                        });
+                        route.error = Some(RouteError::new(describe_compile_error(&root, &err)));
                     }
                 }
             }
@@ -446,7 +463,7 @@ impl ProjectBuilder {
             valid_name: discovered.valid_name,
             error: None,
         };
-        let fail = |message: String| Some(RouteError { message });
+        let fail = |message: String| Some(RouteError::new(message));
         let exports = match self.function_exports(&function.file) {
             Ok(exports) => exports,
             Err(message) => {
@@ -495,11 +512,14 @@ impl ProjectBuilder {
         if let Some(cron) = &function.config.schedule
             && let Err(err) = petrel_schedule::Schedule::parse(cron)
         {
-            function.error = fail(format!(
-                "{}: Function {} has an invalid schedule: {err}",
-                schedule_location(&root, &function.file, cron),
-                function.name
-            ));
+            function.error = Some(RouteError {
+                message: format!(
+                    "{}: Function {} has an invalid schedule: {err}",
+                    schedule_location(&root, &function.file, cron),
+                    function.name
+                ),
+                in_schedule: true,
+            });
             return function;
         }
         if function.api == FunctionApi::V1 && !exports.has_handler {

@@ -330,6 +330,11 @@ async fn route_and_dispatch(
         return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
     };
     let route = matched.value;
+    // On Netlify a scheduled route was rewritten to its 404 page; `next dev` runs it as a
+    // normal route, and so does `petrel dev`.
+    if route.scheduled && !dev {
+        return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
+    }
     if let Some(error) = &route.build_error {
         let html = accepts_html(req.headers());
         return (pages::build_error(error, html), Some(route.page.clone()));
@@ -343,11 +348,6 @@ async fn route_and_dispatch(
             }
         };
         params.insert(name, value);
-    }
-    // On Netlify a scheduled route was rewritten to its 404 page; `next dev` runs it as a
-    // normal route, and so does `petrel dev`.
-    if route.scheduled && !dev {
-        return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
     }
     if route.background {
         let Some(queue) = &app.background else {
