@@ -526,6 +526,19 @@ fn lock_runner(ctx: &Ctx, runner_id: &str) -> Result<(PathBuf, std::fs::File), S
     };
     let dir = runners_dir(ctx);
     std::fs::create_dir_all(&dir).map_err(open_error)?;
+    // Lock files of runners that died holding no job are swept here (those holding jobs are
+    // removed by `requeue_interrupted`).
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            if let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".lock"))
+            {
+                runner_is_gone(ctx, id);
+            }
+        }
+    }
     let path = dir.join(format!("{runner_id}.lock"));
     let file = std::fs::File::create(&path).map_err(open_error)?;
     file.try_lock().map_err(|e| {

@@ -272,3 +272,18 @@ fn caught_up_runs_queue_behind_each_other_one_claim_at_a_time() {
         "oldest first"
     );
 }
+
+#[test]
+fn a_dead_runners_lock_file_is_swept_at_the_next_open() {
+    let t = open_store();
+    let runners = t.path.with_file_name("jobs.db-runners");
+    let count = || std::fs::read_dir(&runners).unwrap().count();
+    assert_eq!(count(), 1, "the open store's own lock");
+    // A lock file nobody holds: a process that died without closing its store.
+    std::fs::write(runners.join("01DEADRUNNER.lock"), "").unwrap();
+    assert_eq!(count(), 2);
+    let second = SqliteStore::open(&t.path).unwrap();
+    assert_eq!(count(), 2, "the dead one swept, the new one added");
+    drop(second);
+    assert_eq!(count(), 1, "a closed store removes its own");
+}
