@@ -234,9 +234,11 @@ impl Occurrence {
         schedule_key(self.job.kind, &self.job.function)
     }
 
-    /// The occurrence's unique key: the schedule and the scheduled time.
+    /// The occurrence's unique key: the scheduled time, then the schedule
+    /// (`000001795369800000@netlify_scheduled:nightly`). Time first, so the keys of one wave
+    /// sit side by side in the index instead of on a page each.
     pub fn key(&self) -> String {
-        format!("{}@{}", self.schedule_key(), self.at_ms)
+        format!("{:018}@{}", self.at_ms, self.schedule_key())
     }
 }
 

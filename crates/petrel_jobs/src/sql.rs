@@ -64,7 +64,7 @@ ALTER TABLE jobs ADD COLUMN scheduled_for_ms BIGINT;
 ALTER TABLE jobs ADD COLUMN exclusive INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN runner_id VARCHAR(26);
 CREATE UNIQUE INDEX jobs_occurrence ON jobs (occurrence_key);
-CREATE INDEX jobs_function ON jobs (function_name, kind, status);
+CREATE INDEX jobs_function ON jobs (function_name, kind, status, run_at_ms, id);
 CREATE TABLE schedule_cursors (
     schedule           TEXT NOT NULL PRIMARY KEY,
     last_occurrence_ms BIGINT NOT NULL
@@ -207,3 +207,5 @@ pub const SQLITE_APPLICATION_ID: &str = "PRAGMA application_id";
 /// Objects in the file: a file without a Petrel version but with tables is someone else's.
 pub const SQLITE_OBJECT_COUNT: &str = "SELECT COUNT(*) FROM sqlite_master";
 pub const SQLITE_WAL: &str = "PRAGMA journal_mode = WAL";
+/// Copies the WAL back into the database without waiting for (or blocking) the writer.
+pub const SQLITE_CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";

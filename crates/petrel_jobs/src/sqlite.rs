@@ -296,12 +296,23 @@ impl SqliteStore {
         ensure_schema(&mut conn, &ctx)?;
         let writer_conn = open_connection(&ctx)?;
 
+        let checkpoint_conn = open_connection(&ctx)?;
+        let (wrote, written) = mpsc::sync_channel(1);
+        let checkpoint_ctx = Arc::clone(&ctx);
+        std::thread::Builder::new()
+            .name("petrel-jobs-checkpoint".into())
+            .spawn(move || run_checkpointer(checkpoint_conn, written, &checkpoint_ctx))
+            .map_err(|e| StoreError::Open {
+                path: ctx.path.clone(),
+                source: Arc::new(e),
+            })?;
+
         let (tx, rx) = mpsc::channel();
         let max_batch = options.max_batch.max(1);
         let thread_ctx = Arc::clone(&ctx);
         let writer_thread = std::thread::Builder::new()
             .name("petrel-jobs-writer".into())
-            .spawn(move || run_writer(writer_conn, rx, max_batch, &thread_ctx))
+            .spawn(move || run_writer(writer_conn, rx, max_batch, &thread_ctx, wrote))
             .map_err(|e| StoreError::Open {
                 path: ctx.path.clone(),
                 source: Arc::new(e),
@@ -450,6 +461,10 @@ fn open_connection(ctx: &Ctx) -> Result<Connection, StoreError> {
     // power cut, not only a crash (DECISIONS, "Background functions").
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|e| ctx.err(e))?;
+    // Checkpoints run on their own thread (see `run_checkpointer`): inside a commit they would
+    // hold up every enqueue and claim sharing it.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(|e| ctx.err(e))?;
     Ok(conn)
 }
 
@@ -566,9 +581,38 @@ fn runner_is_gone(ctx: &Ctx, id: &str) -> bool {
     }
 }
 
+/// The checkpoint thread: after commits (told by the writer, at most one wake-up pending),
+/// copies the WAL back into the database, then waits a little so a busy writer is not
+/// followed page by page. Idle when nothing is written; ends with the writer.
+fn run_checkpointer(conn: Connection, written: Receiver<()>, ctx: &Ctx) {
+    let checkpoint = || {
+        if let Err(e) = conn.query_row(sql::SQLITE_CHECKPOINT, [], |_| Ok(())) {
+            // Busy is normal (another process is checkpointing); the next commit retries.
+            if !matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ) {
+                tracing::warn!(target: "petrel::jobs", "checkpoint of {} failed: {e}", ctx.path.display());
+            }
+        }
+    };
+    while written.recv().is_ok() {
+        checkpoint();
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // A last one, so a closed store leaves a short WAL.
+    checkpoint();
+}
+
 /// The writer thread: take what is pending (up to `max_batch`), write it in one transaction,
-/// commit, answer. Ends when the store is dropped.
-fn run_writer(mut conn: Connection, rx: Receiver<Command>, max_batch: usize, ctx: &Ctx) {
+/// commit, answer, and tell the checkpointer. Ends when the store is dropped.
+fn run_writer(
+    mut conn: Connection,
+    rx: Receiver<Command>,
+    max_batch: usize,
+    ctx: &Ctx,
+    wrote: SyncSender<()>,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Ok(first) = rx.recv() {
         batch.push(first);
@@ -583,6 +627,8 @@ fn run_writer(mut conn: Connection, rx: Receiver<Command>, max_batch: usize, ctx
                 for (command, written) in batch.drain(..).zip(written) {
                     command.answer(Ok(written), ctx);
                 }
+                // Full: a checkpoint is already due.
+                let _ = wrote.try_send(());
             }
             // Whatever failed (busy, disk full, I/O) failed the whole transaction, so every
             // caller in it gets the error: none of their writes happened. The statements
