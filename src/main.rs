@@ -33,6 +33,8 @@ enum Command {
     Invoke(commands::invoke::InvokeArgs),
     /// List background jobs, show one (`jobs show ID`), or queue a failed one again (`jobs retry ID`).
     Jobs(commands::jobs::JobsArgs),
+    /// Plan turning Next.js advanced API routes into Netlify Functions (`--dry-run`).
+    Migrate(commands::migrate::MigrateArgs),
     /// Print the route table: URL pattern, file, kind and config of every API route.
     Routes(commands::routes::RoutesArgs),
     /// List the scheduled functions with their next three fire times (UTC) and last run.
@@ -74,6 +76,7 @@ fn main() -> std::process::ExitCode {
             Command::Dev(args) => commands::dev::run(args, cli.json).await,
             Command::Invoke(args) => commands::invoke::run(args, cli.json).await,
             Command::Jobs(args) => commands::jobs::run(args, cli.json),
+            Command::Migrate(args) => commands::migrate::run(args, cli.json),
             Command::Routes(args) => commands::routes::run(args, cli.json),
             Command::Schedules(args) => commands::schedules::run(args, cli.json),
             Command::Start(args) => commands::start::run(args, cli.json).await,

@@ -3,6 +3,7 @@
 pub mod dev;
 pub mod invoke;
 pub mod jobs;
+pub mod migrate;
 pub mod routes;
 pub mod schedules;
 mod serve_args;

@@ -314,3 +314,68 @@ fn schedules_lists_every_source_and_reports_bad_crons() {
         "{logs}"
     );
 }
+
+/// `petrel migrate --dry-run` plans the migration of advanced API routes (issue 7, first
+/// slice): per route the new function, its path or schedule, and Next-only calls to move; a
+/// route that cannot be migrated says why and the command exits 1. Nothing is written.
+#[test]
+fn migrate_dry_run_prints_the_plan_and_changes_nothing() {
+    let dir = project_with(&[
+        ("package.json", "{}"),
+        (
+            "pages/api/[slug]/import.ts",
+            "export default async (req: any, res: any) => res.end();\nexport const config = { type: 'experimental-background' };\n",
+        ),
+        (
+            "pages/api/refresh.ts",
+            "export default async (req: any, res: any) => {\n  await res.revalidate('/');\n  res.end();\n};\nexport const config = { type: 'experimental-scheduled', schedule: '@hourly' };\n",
+        ),
+    ]);
+    let before = std::fs::read_dir(dir.path()).unwrap().count();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_petrel"))
+            .args(args)
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["migrate", "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(
+            "→ netlify/functions/slug-import-background.mts  background, path /api/:slug/import"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ netlify/functions/refresh.mts  scheduled, schedule \"@hourly\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("pages/api/refresh.ts:2: `res.revalidate` needs Next.js"),
+        "{text}"
+    );
+
+    let out = run(&["migrate", "--dry-run", "--json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["routes"][0]["function"], "slug-import-background");
+    assert_eq!(plan["routes"][1]["schedule"], "@hourly");
+
+    // Without --dry-run this version refuses, and says how to see the plan.
+    let out = run(&["migrate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dry-run"));
+    // Nothing was written (only the build folder Petrel keeps).
+    let after: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n != ".petrel")
+        .collect();
+    assert_eq!(after.len(), before, "{after:?}");
+    assert!(!dir.path().join("netlify").exists());
+}

@@ -1,0 +1,160 @@
+//! Plans of real projects on disk, built by the real `ProjectBuilder`.
+
+use petrel_project::{Mode, ProjectBuilder};
+
+use super::*;
+
+fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let project = ProjectBuilder::new(dir.path(), Mode::Start)
+        .unwrap()
+        .build()
+        .unwrap();
+    (dir, project)
+}
+
+const HANDLER: &str = "export default async function handler(req, res) { res.end(); }\n";
+
+#[test]
+fn plans_both_kinds_with_paths_schedules_and_follow_ups() {
+    let (_dir, project) = project(&[
+        ("package.json", "{}"),
+        (
+            "pages/api/[slug]/background-function.ts",
+            &format!("{HANDLER}export const config = {{ type: \"experimental-background\" }};\n"),
+        ),
+        (
+            "pages/api/refresh.ts",
+            "export default async (req, res) => {\n  for (const p of req.body.paths) {\n    await res.revalidate(p);\n  }\n  res.end();\n};\nexport const config = { type: 'experimental-scheduled', schedule: '*/5 * * * *', maxDuration: 10 };\n",
+        ),
+        ("pages/api/plain.ts", HANDLER),
+    ]);
+    let plan = plan(&project);
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    assert_eq!(
+        plan.routes,
+        [
+            RoutePlan {
+                page: "/api/[slug]/background-function".into(),
+                file: "pages/api/[slug]/background-function.ts".into(),
+                kind: Kind::Background,
+                function: "slug-background-function-background".into(),
+                target: "netlify/functions/slug-background-function-background.mts".into(),
+                path: Some("/api/:slug/background-function".into()),
+                schedule: None,
+                follow_ups: vec![],
+            },
+            RoutePlan {
+                page: "/api/refresh".into(),
+                file: "pages/api/refresh.ts".into(),
+                kind: Kind::Scheduled,
+                function: "refresh".into(),
+                target: "netlify/functions/refresh.mts".into(),
+                path: None,
+                schedule: Some("*/5 * * * *".into()),
+                follow_ups: vec![
+                    "pages/api/refresh.ts:3: `res.revalidate` needs Next.js: it moves into a Next.js API route the function calls with `fetch`".into()
+                ],
+            },
+        ]
+    );
+}
+
+#[test]
+fn problems_are_per_route_and_the_others_still_migrate() {
+    let (_dir, project) = project(&[
+        ("package.json", "{}"),
+        // Two routes that would share a name.
+        (
+            "pages/api/report.ts",
+            &format!("{HANDLER}export const config = {{ type: 'experimental-background' }};\n"),
+        ),
+        (
+            "pages/api/report-background.ts",
+            &format!("{HANDLER}export const config = {{ type: 'experimental-background' }};\n"),
+        ),
+        // A name the project's functions already use.
+        (
+            "pages/api/sync.ts",
+            &format!(
+                "{HANDLER}export const config = {{ type: 'experimental-scheduled', schedule: '@daily' }};\n"
+            ),
+        ),
+        (
+            "netlify/functions/sync.mts",
+            "export default async () => new Response('x');\n",
+        ),
+        // No schedule.
+        (
+            "pages/api/nosched.ts",
+            &format!("{HANDLER}export const config = {{ type: 'experimental-scheduled' }};\n"),
+        ),
+        // A config the build cannot read.
+        (
+            "pages/api/dynamic.ts",
+            &format!(
+                "{HANDLER}const kind = 'experimental-background';\nexport const config = {{ type: kind }};\n"
+            ),
+        ),
+        // Fine.
+        (
+            "pages/api/ok.ts",
+            &format!("{HANDLER}export const config = {{ type: 'experimental-background' }};\n"),
+        ),
+    ]);
+    let plan = plan(&project);
+    let planned: Vec<&str> = plan.routes.iter().map(|r| r.page.as_str()).collect();
+    assert_eq!(planned, ["/api/ok"]);
+    let problem = |page: &str| {
+        plan.problems
+            .iter()
+            .find(|p| p.page == page)
+            .unwrap_or_else(|| panic!("no problem for {page}: {:?}", plan.problems))
+            .error
+            .clone()
+    };
+    assert!(problem("/api/report").contains("also become the function `report-background`"));
+    assert!(problem("/api/report-background").contains("also become"));
+    assert!(
+        problem("/api/sync").contains("already has a function `sync` (netlify/functions/sync.mts)")
+    );
+    assert!(problem("/api/nosched").contains("schedule is required"));
+    let dynamic = problem("/api/dynamic");
+    assert!(
+        dynamic.contains("pages/api/dynamic.ts") && dynamic.contains("object literal"),
+        "{dynamic}"
+    );
+    assert_eq!(plan.problems.len(), 5);
+}
+
+#[test]
+fn src_pages_base_path_and_page_extensions_are_the_runtimes() {
+    let (_dir, project) = project(&[
+        ("package.json", "{}"),
+        (
+            "next.config.js",
+            "module.exports = { basePath: '/docs', pageExtensions: ['api.ts'] };\n",
+        ),
+        (
+            "src/pages/api/files/[...path].api.ts",
+            &format!("{HANDLER}export const config = {{ type: 'experimental-background' }};\n"),
+        ),
+        // Not a page with these pageExtensions.
+        (
+            "src/pages/api/ignored.ts",
+            &format!("{HANDLER}export const config = {{ type: 'experimental-background' }};\n"),
+        ),
+    ]);
+    let plan = plan(&project);
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    assert_eq!(plan.routes.len(), 1, "{:?}", plan.routes);
+    let route = &plan.routes[0];
+    assert_eq!(route.file, "src/pages/api/files/[...path].api.ts");
+    assert_eq!(route.function, "files-path-background");
+    assert_eq!(route.path.as_deref(), Some("/docs/api/files/:path+"));
+}
