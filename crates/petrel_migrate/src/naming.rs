@@ -135,9 +135,18 @@ mod tests {
         }
     }
 
+    /// basePath, page, the expected path, URLs it matches, URLs it does not.
+    type PathCase = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
     #[test]
     fn paths_match_the_routes_urls() {
-        let cases: [(&str, &str, &str, &[&str], &[&str]); 5] = [
+        let cases: [PathCase; 5] = [
             (
                 "",
                 "/api/[slug]/background-function",
