@@ -15,6 +15,9 @@ for lock in tests/fixtures/*/package-lock.json; do
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 done
 
+step "petrel migrate's templates: npm ci, tsc --noEmit and node --test"
+(cd crates/petrel_migrate/templates-test && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

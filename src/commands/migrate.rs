@@ -1,12 +1,13 @@
-//! `petrel migrate [DIR] --dry-run`: the plan for turning Next.js advanced API routes into
-//! Netlify Functions (which route becomes which function, at which path or on which
-//! schedule, and what needs a hand afterwards). Writing the files comes in a later version;
-//! this one only plans, so it asks for `--dry-run` to say so.
+//! `petrel migrate [DIR]`: turns Next.js advanced API routes into Netlify Functions. Prints,
+//! per route, the new function, its path or schedule, how the handler is kept and what needs a
+//! hand; `--dry-run` prints the unified diff instead of writing. Writing refuses to overwrite
+//! files or to mix with uncommitted changes, unless `--force`.
 
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::Args;
-use petrel_migrate::{Kind, plan};
+use petrel_migrate::{Kind, Plan, changes, check, plan, write};
 use petrel_project::{Mode, ProjectBuilder};
 
 /// Arguments of `petrel migrate`.
@@ -15,21 +16,21 @@ pub struct MigrateArgs {
     /// The project folder (default: the current folder).
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Print what would change, and change nothing.
+    /// Print what would change (a unified diff), and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write even over existing files and with uncommitted changes in the git tree.
+    #[arg(long)]
+    pub force: bool,
 }
 
-/// Prints the plan (JSON with `--json`); exits non-zero when a route cannot be migrated.
+/// Plans, then shows or writes the migration; exits non-zero when a route cannot be migrated
+/// (the others are still migrated).
 pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
-    if !args.dry_run {
-        anyhow::bail!(
-            "this version of petrel migrate only plans the migration and writes nothing: run `petrel migrate --dry-run` to see the plan"
-        );
-    }
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     let project = ProjectBuilder::new(&dir, Mode::Start)?.build()?;
     let plan = plan(&project);
+    let changes = changes(&project, &plan);
     if json {
         println!("{}", serde_json::to_string_pretty(&plan)?);
     } else if plan.routes.is_empty() && plan.problems.is_empty() {
@@ -37,32 +38,37 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
             "No advanced API routes (config.type \"experimental-background\" or \"experimental-scheduled\"): nothing to migrate."
         );
     } else {
-        for route in &plan.routes {
-            let (kind, how) = match route.kind {
-                Kind::Background => (
-                    "background",
-                    format!("path {}", route.path.as_deref().unwrap_or("")),
-                ),
-                Kind::Scheduled => (
-                    "scheduled",
-                    format!("schedule \"{}\"", route.schedule.as_deref().unwrap_or("")),
-                ),
-            };
-            println!("{}  ({})", route.page, route.file);
-            println!("    → {}  {kind}, {how}", route.target);
-            for follow_up in &route.follow_ups {
-                println!("    ! {follow_up}");
+        print_table(&plan);
+    }
+    if args.dry_run {
+        if !json {
+            for change in &changes {
+                print!("{}", change.diff());
             }
+            println!(
+                "\n{} route(s) to migrate, {} that cannot be migrated as they are. Nothing was changed (--dry-run).",
+                plan.routes.len(),
+                plan.problems.len()
+            );
         }
-        for problem in &plan.problems {
-            println!("{}  ({})", problem.page, problem.file);
-            println!("    ⨯ {}", problem.error);
+    } else if !changes.is_empty() {
+        check(&project, &changes, args.force).map_err(|refused| anyhow::anyhow!("{refused}"))?;
+        write(&changes).context("could not write the migration")?;
+        if !json {
+            println!();
+            for change in &changes {
+                let what = if change.before.is_some() {
+                    "changed"
+                } else {
+                    "created"
+                };
+                println!("  {what} {}", change.shown);
+            }
+            println!(
+                "\n{} route(s) migrated. Review with `git diff`; run `petrel dev` to try the functions.",
+                plan.routes.len()
+            );
         }
-        println!(
-            "\n{} route(s) to migrate, {} that cannot be migrated as they are. Nothing was changed (--dry-run).",
-            plan.routes.len(),
-            plan.problems.len()
-        );
     }
     if !plan.problems.is_empty() {
         anyhow::bail!(
@@ -71,4 +77,28 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn print_table(plan: &Plan) {
+    for route in &plan.routes {
+        let (kind, how) = match route.kind {
+            Kind::Background => (
+                "background",
+                format!("path {}", route.path.as_deref().unwrap_or("")),
+            ),
+            Kind::Scheduled => (
+                "scheduled",
+                format!("schedule \"{}\"", route.schedule.as_deref().unwrap_or("")),
+            ),
+        };
+        println!("{}  ({})", route.page, route.file);
+        println!("    → {}  {kind}, {how}, {}", route.target, route.approach);
+        for follow_up in &route.follow_ups {
+            println!("    ! {follow_up}");
+        }
+    }
+    for problem in &plan.problems {
+        println!("{}  ({})", problem.page, problem.file);
+        println!("    ⨯ {}", problem.error);
+    }
 }

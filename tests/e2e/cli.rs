@@ -315,9 +315,8 @@ fn schedules_lists_every_source_and_reports_bad_crons() {
     );
 }
 
-/// `petrel migrate --dry-run` plans the migration of advanced API routes (issue 7, first
-/// slice): per route the new function, its path or schedule, and Next-only calls to move; a
-/// route that cannot be migrated says why and the command exits 1. Nothing is written.
+/// `petrel migrate --dry-run`: per route the new function, its path or schedule, and Next-only
+/// calls, then the unified diff of every file; nothing is written.
 #[test]
 fn migrate_dry_run_prints_the_plan_and_changes_nothing() {
     let dir = project_with(&[
@@ -353,7 +352,7 @@ fn migrate_dry_run_prints_the_plan_and_changes_nothing() {
         "{text}"
     );
     assert!(
-        text.contains("→ netlify/functions/refresh.mts  scheduled, schedule \"@hourly\""),
+        text.contains("→ netlify/functions/refresh.mts  scheduled, schedule \"@hourly\", adapter"),
         "{text}"
     );
     assert!(
@@ -366,10 +365,27 @@ fn migrate_dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(plan["routes"][0]["function"], "slug-import-background");
     assert_eq!(plan["routes"][1]["schedule"], "@hourly");
 
-    // Without --dry-run this version refuses, and says how to see the plan.
-    let out = run(&["migrate"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--dry-run"));
+    // The diff: new files from /dev/null, the route losing its advanced keys.
+    let out = run(&["migrate", "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("--- /dev/null\n+++ b/netlify/functions/refresh.mts"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+++ b/netlify/functions/_petrel/next-adapter.mts"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+++ b/pages/api/petrel-revalidate.ts"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "-export const config = { type: 'experimental-scheduled', schedule: '@hourly' };"
+        ),
+        "{text}"
+    );
     // Nothing was written (only the build folder Petrel keeps).
     let after: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

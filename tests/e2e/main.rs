@@ -6,6 +6,7 @@ mod conformance;
 mod dev;
 mod harness;
 mod middleware;
+mod migrate;
 mod netlify;
 mod schedules;
 mod spine;

@@ -2,19 +2,28 @@
 //! `experimental-scheduled`, which Netlify's current Next.js runtime refuses to build) become
 //! Netlify Functions.
 //!
-//! This crate plans the migration from a built [`Project`] (so detection is the runtime's:
-//! `pages/` or `src/pages/`, `pageExtensions`, static `config`): per route, the function's
-//! name, file, `config.path` or `config.schedule`, and what needs a hand afterwards; routes
-//! that cannot be migrated get an error of their own and do not stop the others. Writing the
-//! files comes next.
+//! [`plan`] reads a built [`Project`] (so detection is the runtime's: `pages/` or
+//! `src/pages/`, `pageExtensions`, static `config`): per route, the function's name, file,
+//! `config.path` or `config.schedule`, the route's source without its advanced keys, and what
+//! needs a hand afterwards; routes that cannot be migrated get an error of their own and do not
+//! stop the others. [`changes`] turns the plan into files: each function runs the route's
+//! unchanged handler through an adapter module written once into the functions folder
+//! (`res.revalidate` goes through a small Next.js route the migration adds), shown as diffs or
+//! written.
 
+mod apply;
+mod edit;
+mod generate;
 mod naming;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use petrel_project::{Project, RouteKind};
 
+pub use apply::{FileChange, WriteRefused, changes, check, write};
+pub use edit::strip_advanced_config;
+pub use generate::{ADAPTER_FILE, REVALIDATE_ROUTE, function_source, import_specifier};
 pub use naming::{Kind, function_name, function_path};
 
 /// One route's migration.
@@ -34,8 +43,20 @@ pub struct RoutePlan {
     pub path: Option<String>,
     /// `config.schedule` of a scheduled function.
     pub schedule: Option<String>,
+    /// How the handler is kept: `"adapter"` (the unchanged handler runs through the adapter
+    /// module).
+    pub approach: &'static str,
     /// What the migration cannot do by itself, one sentence each, with `file:line`.
     pub follow_ups: Vec<String>,
+    /// The route file as it is.
+    #[serde(skip)]
+    pub route_before: String,
+    /// The route file without `type`/`schedule` in its config.
+    #[serde(skip)]
+    pub route_after: String,
+    /// The route's `config.api` settings the adapter must honour (`bodyParser`, `sizeLimit`,
+    /// `externalResolver`), when not Next's defaults.
+    pub adapter_options: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A route that cannot be migrated, and why.
@@ -56,6 +77,9 @@ pub struct Plan {
     pub routes: Vec<RoutePlan>,
     /// The advanced routes that cannot be migrated as they are.
     pub problems: Vec<RouteProblem>,
+    /// The Next.js route serving `res.revalidate` for the functions, when one is needed.
+    #[serde(skip)]
+    pub revalidate_route: Option<PathBuf>,
 }
 
 /// Plans the migration of every advanced API route of `project`.
@@ -102,6 +126,25 @@ pub fn plan(project: &Project) -> Plan {
             });
             continue;
         }
+        let route_after = match strip_advanced_config(&route.file, &source) {
+            Ok(Some(after)) => after,
+            Ok(None) => {
+                out.problems.push(RouteProblem {
+                    page: route.page.clone(),
+                    file,
+                    error: "its config is not an `export const config = {…}` object literal (CommonJS?), so the migration cannot take `type`/`schedule` out of it: write it as one, then migrate".into(),
+                });
+                continue;
+            }
+            Err(error) => {
+                out.problems.push(RouteProblem {
+                    page: route.page.clone(),
+                    file,
+                    error,
+                });
+                continue;
+            }
+        };
         let function = function_name(&route.page, kind);
         let target = format!("{functions_dir}/{function}.mts");
         candidates.push(RoutePlan {
@@ -111,9 +154,13 @@ pub fn plan(project: &Project) -> Plan {
             path: (kind == Kind::Background)
                 .then(|| function_path(&project.base_path, &route.page)),
             schedule,
+            approach: "adapter",
             follow_ups: follow_ups(&file, &source),
             function,
             target,
+            route_before: source,
+            route_after,
+            adapter_options: adapter_options(&route.config),
         });
     }
 
@@ -150,22 +197,65 @@ pub fn plan(project: &Project) -> Plan {
             None => out.routes.push(plan),
         }
     }
+    if out.routes.iter().any(apply::uses_revalidate) {
+        out.revalidate_route = revalidate_route(project);
+        if out.revalidate_route.is_none() {
+            for route in out.routes.iter_mut().filter(|r| apply::uses_revalidate(r)) {
+                route.follow_ups.push(
+                    "no page extension of this project is TypeScript, so the revalidation route was not written: add a Next.js API route at /api/petrel-revalidate that calls `res.revalidate` for each of `req.body.paths`".into(),
+                );
+            }
+        }
+    }
     out
 }
 
-/// Next.js-only APIs a function cannot call: they stay in a Next.js route the function calls.
+/// The route's body-parsing settings, for the adapter (only those that differ from Next's
+/// defaults).
+fn adapter_options(
+    config: &petrel_project::PagesApiConfig,
+) -> serde_json::Map<String, serde_json::Value> {
+    let defaults = petrel_project::PagesApiConfig::default();
+    let mut out = serde_json::Map::new();
+    if config.body_parser != defaults.body_parser {
+        out.insert("bodyParser".into(), config.body_parser.into());
+    }
+    if config.size_limit != defaults.size_limit {
+        out.insert("sizeLimit".into(), config.size_limit.clone());
+    }
+    if config.external_resolver {
+        out.insert("externalResolver".into(), true.into());
+    }
+    out
+}
+
+/// Where the revalidation route goes: `api/petrel-revalidate.<ext>` in the pages folder, with
+/// the first TypeScript page extension.
+fn revalidate_route(project: &Project) -> Option<PathBuf> {
+    let pages = project
+        .pages_dir
+        .clone()
+        .unwrap_or_else(|| project.root.join("pages"));
+    let ext = project
+        .page_extensions
+        .iter()
+        .find(|e| e.ends_with("ts") && !e.ends_with("mts") && !e.ends_with("cts"))?;
+    Some(pages.join("api").join(format!("petrel-revalidate.{ext}")))
+}
+
+/// Next.js-only APIs a function cannot call, and what becomes of each.
 const NEXT_ONLY: [(&str, &str); 3] = [
     (
         "res.revalidate",
-        "`res.revalidate` needs Next.js: it moves into a Next.js API route the function calls with `fetch`",
+        "`res.revalidate` needs Next.js: the adapter sends it to the Next.js route /api/petrel-revalidate (written by the migration) with `fetch`; set PETREL_REVALIDATE_SECRET in the site's environment so only your functions can call it",
     ),
     (
         "revalidatePath",
-        "`revalidatePath` needs Next.js: it moves into a Next.js API route the function calls with `fetch`",
+        "`revalidatePath` (next/cache) cannot run in a Netlify Function: move the call into a Next.js route and `fetch` it from the function (by hand)",
     ),
     (
         "revalidateTag",
-        "`revalidateTag` needs Next.js: it moves into a Next.js API route the function calls with `fetch`",
+        "`revalidateTag` (next/cache) cannot run in a Netlify Function: move the call into a Next.js route and `fetch` it from the function (by hand)",
     ),
 ];
 

@@ -36,32 +36,64 @@ fn plans_both_kinds_with_paths_schedules_and_follow_ups() {
     ]);
     let plan = plan(&project);
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    let seen: Vec<_> = plan
+        .routes
+        .iter()
+        .map(|r| {
+            (
+                r.page.as_str(),
+                r.file.as_str(),
+                r.kind,
+                r.function.as_str(),
+                r.target.as_str(),
+                r.path.as_deref(),
+                r.schedule.as_deref(),
+                r.follow_ups.len(),
+            )
+        })
+        .collect();
     assert_eq!(
-        plan.routes,
+        seen,
         [
-            RoutePlan {
-                page: "/api/[slug]/background-function".into(),
-                file: "pages/api/[slug]/background-function.ts".into(),
-                kind: Kind::Background,
-                function: "slug-background-function-background".into(),
-                target: "netlify/functions/slug-background-function-background.mts".into(),
-                path: Some("/api/:slug/background-function".into()),
-                schedule: None,
-                follow_ups: vec![],
-            },
-            RoutePlan {
-                page: "/api/refresh".into(),
-                file: "pages/api/refresh.ts".into(),
-                kind: Kind::Scheduled,
-                function: "refresh".into(),
-                target: "netlify/functions/refresh.mts".into(),
-                path: None,
-                schedule: Some("*/5 * * * *".into()),
-                follow_ups: vec![
-                    "pages/api/refresh.ts:3: `res.revalidate` needs Next.js: it moves into a Next.js API route the function calls with `fetch`".into()
-                ],
-            },
+            (
+                "/api/[slug]/background-function",
+                "pages/api/[slug]/background-function.ts",
+                Kind::Background,
+                "slug-background-function-background",
+                "netlify/functions/slug-background-function-background.mts",
+                Some("/api/:slug/background-function"),
+                None,
+                0,
+            ),
+            (
+                "/api/refresh",
+                "pages/api/refresh.ts",
+                Kind::Scheduled,
+                "refresh",
+                "netlify/functions/refresh.mts",
+                None,
+                Some("*/5 * * * *"),
+                1,
+            ),
         ]
+    );
+    assert!(
+        plan.routes[1].follow_ups[0]
+            .starts_with("pages/api/refresh.ts:3: `res.revalidate` needs Next.js"),
+        "{:?}",
+        plan.routes[1].follow_ups
+    );
+    // The route keeps everything but its advanced keys.
+    assert!(
+        plan.routes[1]
+            .route_after
+            .ends_with("export const config = { maxDuration: 10 };\n")
+    );
+    assert!(
+        plan.revalidate_route
+            .as_ref()
+            .unwrap()
+            .ends_with("pages/api/petrel-revalidate.ts")
     );
 }
 

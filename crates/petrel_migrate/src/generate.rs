@@ -1,0 +1,129 @@
+//! The text of the files the migration writes: each route's Netlify Function, which runs the
+//! route's unchanged handler through the adapter module (written once into the functions
+//! folder), and the Next.js route the adapter calls for `res.revalidate`.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::{Kind, RoutePlan};
+
+/// The adapter module, relative to the functions folder (a sub-folder without an `index` or a
+/// same-named file is not a function itself).
+pub const ADAPTER_FILE: &str = "_petrel/next-adapter.mts";
+
+/// The URL (under `basePath`) of the Next.js route that runs `res.revalidate` for the
+/// functions.
+pub const REVALIDATE_ROUTE: &str = "/api/petrel-revalidate";
+
+/// The adapter's text.
+pub const ADAPTER_SOURCE: &str = include_str!("../templates/next-adapter.mts");
+/// The revalidation route's text.
+pub const REVALIDATE_SOURCE: &str = include_str!("../templates/revalidate-route.ts");
+
+/// The function file for `plan`, placed in `functions_dir`, importing the route file
+/// `route_file` (both absolute).
+pub fn function_source(
+    plan: &RoutePlan,
+    functions_dir: &Path,
+    route_file: &Path,
+    base_path: &str,
+) -> String {
+    let import = import_specifier(functions_dir, route_file);
+    let (what, config) = match plan.kind {
+        Kind::Background => (
+            "experimental-background",
+            format!(
+                "  path: {},\n",
+                serde_json::to_string(plan.path.as_deref().unwrap_or("")).expect("a string")
+            ),
+        ),
+        Kind::Scheduled => (
+            "experimental-scheduled",
+            format!(
+                "  schedule: {},\n",
+                serde_json::to_string(plan.schedule.as_deref().unwrap_or("")).expect("a string")
+            ),
+        ),
+    };
+    let quoted = |s: &str| serde_json::to_string(s).expect("a string");
+    let options: String = plan
+        .adapter_options
+        .iter()
+        .map(|(key, value)| format!("    {key}: {value},\n"))
+        .collect();
+    format!(
+        "// Migrated by `petrel migrate` from {file}, a Next.js advanced API route\n\
+         // (`type: \"{what}\"`), which Netlify's Next.js runtime no longer builds. The route's\n\
+         // handler runs unchanged, through the adapter in ./{ADAPTER_FILE}.\n\
+         import type {{ Config, Context }} from \"@netlify/functions\";\n\
+         import handler from {import};\n\
+         import {{ runNextApiHandler }} from \"./{ADAPTER_FILE}\";\n\
+         \n\
+         export default (request: Request, context: Context) =>\n  \
+           runNextApiHandler(handler, request, context, {{\n    \
+             page: {page},\n    \
+             basePath: {base},\n    \
+             revalidateRoute: {revalidate},\n\
+         {options}  \
+           }});\n\
+         \n\
+         export const config: Config = {{\n{config}}};\n",
+        file = plan.file,
+        import = quoted(&import),
+        page = quoted(&plan.page),
+        base = quoted(base_path),
+        revalidate = quoted(REVALIDATE_ROUTE),
+    )
+}
+
+/// `../../pages/api/[slug]/x` — the route file relative to the functions folder, as an import
+/// specifier: `.ts`/`.tsx`/`.js`/`.jsx` dropped (bundlers and TypeScript find them), other
+/// extensions kept.
+pub fn import_specifier(from_dir: &Path, to_file: &Path) -> String {
+    let from: Vec<Component<'_>> = from_dir.components().collect();
+    let to: Vec<Component<'_>> = to_file.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut rel = PathBuf::new();
+    for _ in common..from.len() {
+        rel.push("..");
+    }
+    for part in &to[common..] {
+        rel.push(part);
+    }
+    let mut text = rel.to_string_lossy().replace('\\', "/");
+    for ext in [".tsx", ".ts", ".jsx", ".js"] {
+        if let Some(stripped) = text.strip_suffix(ext) {
+            text = stripped.to_string();
+            break;
+        }
+    }
+    if !text.starts_with('.') {
+        text = format!("./{text}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_specifiers() {
+        let root = Path::new("/p");
+        let functions = root.join("netlify/functions");
+        assert_eq!(
+            import_specifier(
+                &functions,
+                &root.join("pages/api/[slug]/background-function.ts")
+            ),
+            "../../pages/api/[slug]/background-function"
+        );
+        assert_eq!(
+            import_specifier(&functions, &root.join("src/pages/api/cron.mjs")),
+            "../../src/pages/api/cron.mjs"
+        );
+        assert_eq!(
+            import_specifier(&root.join("fns"), &root.join("fns/lib/x.js")),
+            "./lib/x"
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! `petrel migrate` end to end: a project's advanced API routes run under Petrel before the
+//! migration and their Netlify Functions after it, given the same requests and the same
+//! schedule; what the handlers did must be the same.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::{Server, copy_fixture};
+
+fn lines(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn petrel(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("run petrel")
+}
+
+/// Starts the project on a clock at 17:49:50 running 300× (the 17:50 and 17:55 occurrences
+/// within two seconds), sends one request to the background route, and returns what the
+/// handlers recorded and the server's log.
+fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
+    let _ = std::fs::remove_file(out);
+    let server = Server::start_with_env(
+        "start",
+        project,
+        &[
+            "--clock-start",
+            "2026-11-22T17:49:50Z",
+            "--clock-speed",
+            "300",
+        ],
+        &[("PETREL_TEST_OUT", out.to_str().unwrap())],
+    );
+    let reply = server.request(
+        "POST",
+        "/api/abc/import?x=1",
+        &[
+            ("content-type", "application/json"),
+            ("cookie", "session=s1"),
+        ],
+        br#"{"items":[1,2]}"#,
+    );
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = lines(out);
+        let refreshes = got.iter().filter(|l| l["who"] == "refresh").count();
+        let imports = got.iter().filter(|l| l["who"] == "import").count();
+        if (refreshes >= 2 && imports >= 1) || Instant::now() > deadline {
+            // The revalidations of the last run are logged after its record.
+            std::thread::sleep(Duration::from_millis(300));
+            let logs = server.logs();
+            return (lines(out), logs);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn first<'a>(got: &'a [serde_json::Value], who: &str) -> &'a serde_json::Value {
+    got.iter()
+        .find(|l| l["who"] == who)
+        .unwrap_or_else(|| panic!("no {who} in {got:?}"))
+}
+
+#[test]
+fn migrated_functions_do_what_the_advanced_routes_did() {
+    let project = copy_fixture("advanced-routes");
+    let out = project.path().join("runs.jsonl");
+
+    let (before, before_logs) = exercise(project.path(), &out);
+    assert_eq!(
+        first(&before, "import"),
+        &serde_json::json!({
+            "who": "import", "method": "POST", "slug": "abc", "x": "1",
+            "body": {"items": [1, 2]}, "cookie": "s1"
+        }),
+        "{before_logs}"
+    );
+    assert_eq!(
+        first(&before, "refresh")["next_run"],
+        "2026-11-22T17:55:00.000Z"
+    );
+    assert!(before_logs.contains("revalidate /blog"), "{before_logs}");
+
+    let migrated = petrel(&["migrate"], project.path());
+    let text = String::from_utf8_lossy(&migrated.stdout);
+    assert!(
+        migrated.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    for file in [
+        "netlify/functions/slug-import-background.mts",
+        "netlify/functions/refresh.mts",
+        "netlify/functions/_petrel/next-adapter.mts",
+        "pages/api/petrel-revalidate.ts",
+    ] {
+        assert!(
+            project.path().join(file).is_file(),
+            "{file} missing\n{text}"
+        );
+    }
+    let route = std::fs::read_to_string(project.path().join("pages/api/refresh.ts")).unwrap();
+    assert!(
+        route.contains("maxDuration: 20") && !route.contains("experimental-scheduled"),
+        "{route}"
+    );
+
+    let (after, after_logs) = exercise(project.path(), &out);
+    assert_eq!(
+        first(&after, "import"),
+        first(&before, "import"),
+        "{after_logs}"
+    );
+    let refresh = |got: &[serde_json::Value]| {
+        got.iter()
+            .filter(|l| l["who"] == "refresh")
+            .map(|l| (l["method"].clone(), l["next_run"].clone()))
+            .take(2)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refresh(&after), refresh(&before), "{after_logs}");
+    for path in ["/blog", "/news"] {
+        assert!(
+            after_logs.contains(&format!("revalidate {path}")),
+            "{after_logs}"
+        );
+    }
+    assert!(
+        after_logs.contains("Scheduled function refresh fired for 2026-11-22T17:50:00.000Z"),
+        "{after_logs}"
+    );
+
+    // Migrated: a second run finds nothing to do and changes nothing.
+    let again = petrel(&["migrate", "--dry-run"], project.path());
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(again.status.success(), "{text}");
+    assert!(text.contains("nothing to migrate"), "{text}");
+}
+
+/// The generated TypeScript type-checks (`tsc --noEmit`, strict) against the real
+/// `@netlify/functions` types from npm (installed by scripts/test.sh in
+/// `crates/petrel_migrate/templates-test`), with the routes' `next` imports pointed at a
+/// Next-shaped stand-in of its API types.
+#[test]
+fn the_generated_functions_type_check() {
+    let tools = crate::harness::repo_root().join("crates/petrel_migrate/templates-test");
+    let tsc = tools.join("node_modules/.bin/tsc");
+    assert!(
+        tsc.is_file(),
+        "run `npm ci` in {} first (scripts/test.sh does)",
+        tools.display()
+    );
+    let project = copy_fixture("advanced-routes");
+    let migrated = petrel(&["migrate"], project.path());
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    let tsconfig = serde_json::json!({
+        "compilerOptions": {
+            "strict": true,
+            "module": "esnext",
+            "moduleResolution": "bundler",
+            "target": "es2022",
+            "allowImportingTsExtensions": true,
+            "noEmit": true,
+            "types": ["node"],
+            "typeRoots": [tools.join("node_modules/@types")],
+            "paths": {
+                "@netlify/functions": [tools.join("node_modules/@netlify/functions")],
+                "next": [tools.join("sample/next-types.ts")],
+            },
+        },
+        "include": ["netlify/functions/**/*.mts", "pages/**/*.ts"],
+    });
+    std::fs::write(
+        project.path().join("tsconfig.json"),
+        serde_json::to_string_pretty(&tsconfig).unwrap(),
+    )
+    .unwrap();
+    let checked = Command::new(&tsc)
+        .args(["--noEmit", "-p"])
+        .arg(project.path().join("tsconfig.json"))
+        .output()
+        .expect("run tsc");
+    assert!(
+        checked.status.success(),
+        "tsc found errors in the generated files:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
