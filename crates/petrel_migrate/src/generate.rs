@@ -51,9 +51,10 @@ pub fn function_source(
         .map(|(key, value)| format!("    {key}: {value},\n"))
         .collect();
     format!(
-        "// Migrated by `petrel migrate` from {file}, a Next.js advanced API route\n\
-         // (`type: \"{what}\"`), which Netlify's Next.js runtime no longer builds. The route's\n\
-         // handler runs unchanged, through the adapter in ./{ADAPTER_FILE}.\n\
+        "// Migrated by `petrel migrate` from {file},\n\
+         // a Next.js advanced API route (`type: \"{what}\"`) that Netlify's Next.js\n\
+         // runtime no longer builds. The route's handler runs unchanged, through the adapter in\n\
+         // ./{ADAPTER_FILE}.\n\
          import type {{ Config, Context }} from \"@netlify/functions\";\n\
          import handler from {import};\n\
          import {{ runNextApiHandler }} from \"./{ADAPTER_FILE}\";\n\

@@ -100,19 +100,22 @@ pub fn plan(project: &Project) -> Plan {
             RouteKind::Background => (Kind::Background, None),
             RouteKind::Scheduled { schedule } => (Kind::Scheduled, schedule.clone()),
             RouteKind::Normal => {
-                // A config the build could not read may still be an advanced route's: the
-                // runtime would have refused the build, so say so rather than skip it.
-                if let Some(error) = &route.error
-                    && (source.contains("experimental-background")
-                        || source.contains("experimental-scheduled"))
+                // A config the build could not read, or one Next.js never reads (CommonJS),
+                // may still be meant as an advanced route's: say so rather than skip it.
+                if source.contains("experimental-background")
+                    || source.contains("experimental-scheduled")
                 {
+                    let error = match &route.error {
+                        Some(error) => format!(
+                            "its `config` must be an object literal for the migration to read it: {}",
+                            error.message
+                        ),
+                        None => "it mentions an advanced route type, but not in an `export const config = {…}` object literal, the only config Next.js (and Netlify's runtime) reads, so it runs as a normal route today; write the config that way to migrate it".into(),
+                    };
                     out.problems.push(RouteProblem {
                         page: route.page.clone(),
                         file,
-                        error: format!(
-                            "{}; its `config` must be an object literal for the migration to read it",
-                            error.message
-                        ),
+                        error,
                     });
                 }
                 continue;
