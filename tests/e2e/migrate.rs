@@ -201,3 +201,54 @@ fn the_generated_functions_type_check() {
         String::from_utf8_lossy(&checked.stderr)
     );
 }
+
+/// The background fixture's advanced route (our rewrite of the official migration example's
+/// `pages/api/[slug]/background-function.ts`): the same request before and after the
+/// migration reaches the handler with the same slug, body and attempt header.
+#[test]
+fn the_migration_examples_background_route_keeps_its_url_and_input() {
+    let project = copy_fixture("background");
+    let out = project.path().join("runs.jsonl");
+    let run = |project: &Path| {
+        let _ = std::fs::remove_file(&out);
+        let server = Server::start_with_env(
+            "start",
+            project,
+            &[],
+            &[("PETREL_TEST_OUT", out.to_str().unwrap())],
+        );
+        let reply = server.request(
+            "POST",
+            "/api/blog/background-function",
+            &[("content-type", "application/json")],
+            br#"{"post":7}"#,
+        );
+        assert_eq!(reply.status, 202, "{}", reply.text());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while lines(&out).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let got = lines(&out);
+        assert_eq!(got.len(), 1, "{got:?}\n{}", server.logs());
+        got[0].clone()
+    };
+    let before = run(project.path());
+    assert_eq!(
+        before,
+        serde_json::json!({"fn": "next-background", "slug": "blog", "body": {"post": 7}, "attempt": "1"})
+    );
+    let migrated = petrel(&["migrate"], project.path());
+    assert!(
+        migrated.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&migrated.stdout),
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    assert!(
+        project
+            .path()
+            .join("netlify/functions/slug-background-function-background.mts")
+            .is_file()
+    );
+    assert_eq!(run(project.path()), before);
+}
