@@ -22,6 +22,10 @@ pub struct MigrateArgs {
     /// Write even over existing files and with uncommitted changes in the git tree.
     #[arg(long)]
     pub force: bool,
+    /// Delete each migrated route that no other file imports: its module moves next to its
+    /// function (netlify/functions/_petrel/routes/), so only the function remains.
+    #[arg(long)]
+    pub delete_routes: bool,
 }
 
 /// Plans, then shows or writes the migration; exits non-zero when a route cannot be migrated
@@ -30,7 +34,7 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     let project = ProjectBuilder::new(&dir, Mode::Start)?.build()?;
     let plan = plan(&project);
-    let changes = changes(&project, &plan);
+    let changes = changes(&project, &plan, args.delete_routes);
     if json {
         println!("{}", serde_json::to_string_pretty(&plan)?);
     } else if plan.routes.is_empty() && plan.problems.is_empty() {
@@ -38,7 +42,7 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
             "No advanced API routes (config.type \"experimental-background\" or \"experimental-scheduled\"): nothing to migrate."
         );
     } else {
-        print_table(&plan);
+        print_table(&plan, args.delete_routes);
     }
     if args.dry_run {
         if !json {
@@ -57,10 +61,10 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
         if !json {
             println!();
             for change in &changes {
-                let what = if change.before.is_some() {
-                    "changed"
-                } else {
-                    "created"
+                let what = match (&change.before, &change.after) {
+                    (None, _) => "created",
+                    (Some(_), Some(_)) => "changed",
+                    (Some(_), None) => "deleted",
                 };
                 println!("  {what} {}", change.shown);
             }
@@ -79,7 +83,7 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_table(plan: &Plan) {
+fn print_table(plan: &Plan, delete_routes: bool) {
     for route in &plan.routes {
         let (kind, how) = match route.kind {
             Kind::Background => (
@@ -95,6 +99,12 @@ fn print_table(plan: &Plan) {
         println!("    → {}  {kind}, {how}, {}", route.target, route.approach);
         for follow_up in &route.follow_ups {
             println!("    ! {follow_up}");
+        }
+        if delete_routes && !route.used_by.is_empty() {
+            println!(
+                "    ! the route is kept (without its advanced config): {} import(s) it",
+                route.used_by.join(", ")
+            );
         }
     }
     for problem in &plan.problems {

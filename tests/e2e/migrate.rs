@@ -203,8 +203,9 @@ fn the_generated_functions_type_check() {
 }
 
 /// The background fixture's advanced route (our rewrite of the official migration example's
-/// `pages/api/[slug]/background-function.ts`): the same request before and after the
-/// migration reaches the handler with the same slug, body and attempt header.
+/// `pages/api/[slug]/background-function.ts`), migrated with `--delete-routes`: the route file
+/// is gone, and the same request reaches the handler with the same slug, body and attempt
+/// header.
 #[test]
 fn the_migration_examples_background_route_keeps_its_url_and_input() {
     let project = copy_fixture("background");
@@ -237,18 +238,25 @@ fn the_migration_examples_background_route_keeps_its_url_and_input() {
         before,
         serde_json::json!({"fn": "next-background", "slug": "blog", "body": {"post": 7}, "attempt": "1"})
     );
-    let migrated = petrel(&["migrate"], project.path());
+    let migrated = petrel(&["migrate", "--delete-routes"], project.path());
     assert!(
         migrated.status.success(),
         "{}{}",
         String::from_utf8_lossy(&migrated.stdout),
         String::from_utf8_lossy(&migrated.stderr)
     );
+    let root = project.path();
     assert!(
-        project
-            .path()
-            .join("netlify/functions/slug-background-function-background.mts")
+        root.join("netlify/functions/slug-background-function-background.mts")
             .is_file()
+    );
+    assert!(
+        root.join("netlify/functions/_petrel/routes/slug-background-function-background.ts")
+            .is_file()
+    );
+    assert!(
+        !root.join("pages/api/[slug]").exists(),
+        "the route and its emptied folder go"
     );
     assert_eq!(run(project.path()), before);
 }

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use petrel_project::Project;
 
+use crate::edit::rewrite_relative_imports;
 use crate::generate::{ADAPTER_FILE, ADAPTER_SOURCE, REVALIDATE_SOURCE, function_source};
 use crate::{Plan, RoutePlan};
 
-/// One file the migration creates (`before` is `None`) or changes.
+/// One file the migration creates (`before` is `None`), changes, or deletes (`after` is
+/// `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChange {
     /// Where it is.
@@ -17,30 +19,33 @@ pub struct FileChange {
     pub shown: String,
     /// What is there now.
     pub before: Option<String>,
-    /// What will be there.
-    pub after: String,
+    /// What will be there (`None`: the file is deleted).
+    pub after: Option<String>,
 }
 
 impl FileChange {
     /// The change as a unified diff (`/dev/null` for a new file).
     pub fn diff(&self) -> String {
-        let before = self.before.as_deref().unwrap_or("");
-        let old = if self.before.is_some() {
-            format!("a/{}", self.shown)
-        } else {
-            "/dev/null".to_string()
+        let side = |text: &Option<String>, prefix: &str| match text {
+            Some(_) => format!("{prefix}/{}", self.shown),
+            None => "/dev/null".to_string(),
         };
-        similar::TextDiff::from_lines(before, &self.after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&old, &format!("b/{}", self.shown))
-            .to_string()
+        similar::TextDiff::from_lines(
+            self.before.as_deref().unwrap_or(""),
+            self.after.as_deref().unwrap_or(""),
+        )
+        .unified_diff()
+        .context_radius(3)
+        .header(&side(&self.before, "a"), &side(&self.after, "b"))
+        .to_string()
     }
 }
 
 /// Every file change of `plan`: each function, each edited route, and (once) the adapter and
-/// the revalidation route when needed and not there yet.
-pub fn changes(project: &Project, plan: &Plan) -> Vec<FileChange> {
+/// the revalidation route when needed and not there yet. With `delete_routes`, a route no
+/// other file imports is moved next to its function (its relative imports follow) and its
+/// file deleted, so only the function remains.
+pub fn changes(project: &Project, plan: &Plan, delete_routes: bool) -> Vec<FileChange> {
     let rel = |path: &Path| {
         path.strip_prefix(&project.root)
             .unwrap_or(path)
@@ -51,24 +56,47 @@ pub fn changes(project: &Project, plan: &Plan) -> Vec<FileChange> {
     for route in &plan.routes {
         let route_file = project.root.join(&route.file);
         let function_file = project.root.join(&route.target);
+        let moved = (delete_routes && route.used_by.is_empty())
+            .then(|| moved_route(project, route, &route_file))
+            .and_then(|moved| {
+                let text =
+                    rewrite_relative_imports(&route_file, &moved, &route.route_after).ok()?;
+                Some((moved, text))
+            });
+        let handler_file = moved.as_ref().map_or(&route_file, |(path, _)| path);
         out.push(FileChange {
             shown: rel(&function_file),
-            path: function_file,
+            path: function_file.clone(),
             before: None,
-            after: function_source(
+            after: Some(function_source(
                 route,
                 &project.functions_dir,
-                &route_file,
+                handler_file,
                 &project.base_path,
-            ),
+            )),
         });
-        if route.route_before != route.route_after {
-            out.push(FileChange {
+        match moved {
+            Some((path, text)) => {
+                out.push(FileChange {
+                    shown: rel(&path),
+                    path,
+                    before: None,
+                    after: Some(text),
+                });
+                out.push(FileChange {
+                    shown: route.file.clone(),
+                    path: route_file,
+                    before: Some(route.route_before.clone()),
+                    after: None,
+                });
+            }
+            None if route.route_before != route.route_after => out.push(FileChange {
                 shown: route.file.clone(),
                 path: route_file,
                 before: Some(route.route_before.clone()),
-                after: route.route_after.clone(),
-            });
+                after: Some(route.route_after.clone()),
+            }),
+            None => {}
         }
     }
     if plan.routes.is_empty() {
@@ -80,7 +108,7 @@ pub fn changes(project: &Project, plan: &Plan) -> Vec<FileChange> {
             shown: rel(&adapter),
             path: adapter,
             before: None,
-            after: ADAPTER_SOURCE.to_string(),
+            after: Some(ADAPTER_SOURCE.to_string()),
         });
     }
     if let Some(route) = &plan.revalidate_route
@@ -90,7 +118,7 @@ pub fn changes(project: &Project, plan: &Plan) -> Vec<FileChange> {
             shown: rel(route),
             path: route.clone(),
             before: None,
-            after: REVALIDATE_SOURCE.to_string(),
+            after: Some(REVALIDATE_SOURCE.to_string()),
         });
     }
     out
@@ -162,15 +190,44 @@ pub fn check(project: &Project, changes: &[FileChange], force: bool) -> Result<(
     Ok(())
 }
 
-/// Writes `changes` (creating folders).
+/// Writes `changes` (creating folders, deleting what goes).
 pub fn write(changes: &[FileChange]) -> std::io::Result<()> {
     for change in changes {
-        if let Some(parent) = change.path.parent() {
-            std::fs::create_dir_all(parent)?;
+        match &change.after {
+            Some(text) => {
+                if let Some(parent) = change.path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&change.path, text)?;
+            }
+            None => {
+                std::fs::remove_file(&change.path)?;
+                // Folders the deletion emptied go too (`pages/api/[slug]/`); the first one
+                // that is not empty stops it.
+                let mut dir = change.path.parent();
+                while let Some(d) = dir {
+                    if std::fs::remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
+                }
+            }
         }
-        std::fs::write(&change.path, &change.after)?;
     }
     Ok(())
+}
+
+/// Where `--delete-routes` moves a route's module: next to the adapter, named after its
+/// function, with the route file's extension.
+fn moved_route(project: &Project, route: &RoutePlan, route_file: &Path) -> PathBuf {
+    let ext = route_file
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    project
+        .functions_dir
+        .join("_petrel/routes")
+        .join(format!("{}{ext}", route.function))
 }
 
 /// Whether a route uses a Next.js-only API that the revalidation route serves.

@@ -187,3 +187,146 @@ mod tests {
         );
     }
 }
+
+/// Every module specifier of `source` (`import … from`, `export … from`, `import()`,
+/// `require()`) with its span (the quotes included). A file that does not parse has none.
+fn specifiers(file: &Path, source: &str) -> Result<Vec<(u32, u32, String)>, String> {
+    use oxc::ast::ast::{Argument, ExportAllDeclaration, ImportExpression};
+    use oxc::ast_visit::Visit;
+
+    struct Specifiers {
+        spans: Vec<(u32, u32, String)>,
+    }
+    impl<'a> Visit<'a> for Specifiers {
+        fn visit_import_declaration(&mut self, it: &oxc::ast::ast::ImportDeclaration<'a>) {
+            self.spans.push((
+                it.source.span.start,
+                it.source.span.end,
+                it.source.value.to_string(),
+            ));
+        }
+        fn visit_export_from_declaration(&mut self, it: &oxc::ast::ast::ExportFromDeclaration<'a>) {
+            self.spans.push((
+                it.source.span.start,
+                it.source.span.end,
+                it.source.value.to_string(),
+            ));
+        }
+        fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+            self.spans.push((
+                it.source.span.start,
+                it.source.span.end,
+                it.source.value.to_string(),
+            ));
+        }
+        fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+            if let Expression::StringLiteral(s) = &it.source {
+                self.spans
+                    .push((s.span.start, s.span.end, s.value.to_string()));
+            }
+            oxc::ast_visit::walk::walk_import_expression(self, it);
+        }
+        fn visit_call_expression(&mut self, it: &oxc::ast::ast::CallExpression<'a>) {
+            if let Expression::Identifier(callee) = &it.callee
+                && callee.name == "require"
+                && let Some(Argument::StringLiteral(s)) = it.arguments.first()
+            {
+                self.spans
+                    .push((s.span.start, s.span.end, s.value.to_string()));
+            }
+            oxc::ast_visit::walk::walk_call_expression(self, it);
+        }
+    }
+
+    let allocator = Allocator::default();
+    let source_type = SourceType::from_path(file)
+        .unwrap_or_else(|_| SourceType::tsx())
+        .with_unambiguous(true);
+    let parsed = Parser::new(&allocator, source, source_type).parse();
+    if let Some(error) = parsed.diagnostics.errors().next() {
+        return Err(format!(
+            "{}: cannot be parsed: {}",
+            file.display(),
+            error.message
+        ));
+    }
+    let mut found = Specifiers { spans: Vec::new() };
+    found.visit_program(&parsed.program);
+    found.spans.sort_by_key(|s| s.0);
+    Ok(found.spans)
+}
+
+fn is_relative(specifier: &str) -> bool {
+    specifier.starts_with("./") || specifier.starts_with("../")
+}
+
+/// The relative module specifiers of `source` (empty when it does not parse).
+pub(crate) fn relative_specifiers(file: &Path, source: &str) -> Vec<String> {
+    specifiers(file, source)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, _, s)| s)
+        .filter(|s| is_relative(s))
+        .collect()
+}
+
+/// `source` (the module at `from_file`) with every relative module specifier (`import … from`,
+/// `export … from`, `import()`, `require()`) rewritten to point at the same file from
+/// `to_file`: what moving the module needs. Bare specifiers (packages, `@/` aliases) stay.
+pub fn rewrite_relative_imports(
+    from_file: &Path,
+    to_file: &Path,
+    source: &str,
+) -> Result<String, String> {
+    let from_dir = from_file.parent().unwrap_or(Path::new(""));
+    let to_dir = to_file.parent().unwrap_or(Path::new(""));
+    let mut out = source.to_string();
+    for (start, end, specifier) in specifiers(from_file, source)?.into_iter().rev() {
+        if !is_relative(&specifier) {
+            continue;
+        }
+        let target = normalize(&from_dir.join(&specifier));
+        let mut moved = crate::generate::relative_path(to_dir, &target);
+        if specifier.ends_with('/') && !moved.ends_with('/') {
+            moved.push('/');
+        }
+        // Keep the quote style: replace what is between the quotes.
+        out.replace_range(start as usize + 1..end as usize - 1, &moved);
+    }
+    Ok(out)
+}
+
+/// `a/b/../c` → `a/c` (no file system access: the file may not exist yet).
+pub(crate) fn normalize(path: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod move_tests {
+    use super::*;
+
+    #[test]
+    fn relative_specifiers_follow_the_move() {
+        let source = "import db from \"../../../lib/db\";\nimport type { X } from './types';\nimport next from 'next';\nimport alias from '@/lib/alias';\nexport * from \"../shared/all\";\nexport { a } from './a.js';\nconst lazy = () => import('../../../lib/lazy');\nconst cjs = require(\"./cjs\");\n";
+        let moved = rewrite_relative_imports(
+            Path::new("/p/pages/api/jobs/run.ts"),
+            Path::new("/p/netlify/functions/_petrel/routes/run.ts"),
+            source,
+        )
+        .unwrap();
+        assert_eq!(
+            moved,
+            "import db from \"../../../../lib/db\";\nimport type { X } from '../../../../pages/api/jobs/types';\nimport next from 'next';\nimport alias from '@/lib/alias';\nexport * from \"../../../../pages/api/shared/all\";\nexport { a } from '../../../../pages/api/jobs/a.js';\nconst lazy = () => import('../../../../lib/lazy');\nconst cjs = require(\"../../../../pages/api/jobs/cjs\");\n"
+        );
+    }
+}

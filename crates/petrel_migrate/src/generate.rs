@@ -80,8 +80,20 @@ pub fn function_source(
 /// specifier: `.ts`/`.tsx`/`.js`/`.jsx` dropped (bundlers and TypeScript find them), other
 /// extensions kept.
 pub fn import_specifier(from_dir: &Path, to_file: &Path) -> String {
+    let mut text = relative_path(from_dir, to_file);
+    for ext in [".tsx", ".ts", ".jsx", ".js"] {
+        if let Some(stripped) = text.strip_suffix(ext) {
+            text = stripped.to_string();
+            break;
+        }
+    }
+    text
+}
+
+/// `to` relative to the folder `from_dir`, starting with `./` or `../`, with `/` separators.
+pub fn relative_path(from_dir: &Path, to: &Path) -> String {
     let from: Vec<Component<'_>> = from_dir.components().collect();
-    let to: Vec<Component<'_>> = to_file.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut rel = PathBuf::new();
     for _ in common..from.len() {
@@ -90,17 +102,12 @@ pub fn import_specifier(from_dir: &Path, to_file: &Path) -> String {
     for part in &to[common..] {
         rel.push(part);
     }
-    let mut text = rel.to_string_lossy().replace('\\', "/");
-    for ext in [".tsx", ".ts", ".jsx", ".js"] {
-        if let Some(stripped) = text.strip_suffix(ext) {
-            text = stripped.to_string();
-            break;
-        }
+    let text = rel.to_string_lossy().replace('\\', "/");
+    if text.starts_with('.') {
+        text
+    } else {
+        format!("./{text}")
     }
-    if !text.starts_with('.') {
-        text = format!("./{text}");
-    }
-    text
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use petrel_project::{Project, RouteKind};
 
 pub use apply::{FileChange, WriteRefused, changes, check, write};
-pub use edit::strip_advanced_config;
+pub use edit::{rewrite_relative_imports, strip_advanced_config};
 pub use generate::{ADAPTER_FILE, REVALIDATE_ROUTE, function_source, import_specifier};
 pub use naming::{Kind, function_name, function_path};
 
@@ -54,6 +54,8 @@ pub struct RoutePlan {
     /// The route file without `type`/`schedule` in its config.
     #[serde(skip)]
     pub route_after: String,
+    /// Other project files that import the route (then `--delete-routes` keeps it).
+    pub used_by: Vec<String>,
     /// The route's `config.api` settings the adapter must honour (`bodyParser`, `sizeLimit`,
     /// `externalResolver`), when not Next's defaults.
     pub adapter_options: serde_json::Map<String, serde_json::Value>,
@@ -164,6 +166,7 @@ pub fn plan(project: &Project) -> Plan {
             route_before: source,
             route_after,
             adapter_options: adapter_options(&route.config),
+            used_by: Vec::new(),
         });
     }
 
@@ -200,6 +203,15 @@ pub fn plan(project: &Project) -> Plan {
             None => out.routes.push(plan),
         }
     }
+    let importers = importers(
+        project,
+        out.routes.iter().map(|r| project.root.join(&r.file)),
+    );
+    for route in &mut out.routes {
+        if let Some(users) = importers.get(&project.root.join(&route.file)) {
+            route.used_by = users.iter().map(|f| rel(f)).collect();
+        }
+    }
     if out.routes.iter().any(apply::uses_revalidate) {
         out.revalidate_route = revalidate_route(project);
         if out.revalidate_route.is_none() {
@@ -207,6 +219,64 @@ pub fn plan(project: &Project) -> Plan {
                 route.follow_ups.push(
                     "no page extension of this project is TypeScript, so the revalidation route was not written: add a Next.js API route at /api/petrel-revalidate that calls `res.revalidate` for each of `req.body.paths`".into(),
                 );
+            }
+        }
+    }
+    out
+}
+
+/// For each of `files`, the project's source files that import it (relative specifiers,
+/// with or without extension). Skips `node_modules` and build folders.
+fn importers(
+    project: &Project,
+    files: impl Iterator<Item = PathBuf>,
+) -> HashMap<PathBuf, Vec<PathBuf>> {
+    let targets: Vec<PathBuf> = files.collect();
+    let mut out: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    if targets.is_empty() {
+        return out;
+    }
+    let stems: Vec<String> = targets
+        .iter()
+        .filter_map(|t| t.file_stem().map(|s| s.to_string_lossy().to_string()))
+        .collect();
+    let mut stack = vec![project.root.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if path.is_dir() {
+                if !["node_modules", ".git", ".next", ".netlify", ".petrel"]
+                    .contains(&name.as_str())
+                {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let is_source = ["js", "jsx", "ts", "tsx", "mjs", "cjs", "mts", "cts"]
+                .iter()
+                .any(|ext| name.ends_with(&format!(".{ext}")));
+            if !is_source || targets.contains(&path) {
+                continue;
+            }
+            let Ok(source) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            // Cheap first: only files naming one of the routes are parsed.
+            if !stems.iter().any(|s| source.contains(s.as_str())) {
+                continue;
+            }
+            let dir = path.parent().unwrap_or(&project.root);
+            for specifier in edit::relative_specifiers(&path, &source) {
+                let resolved = edit::normalize(&dir.join(&specifier));
+                for target in &targets {
+                    if resolved == *target || resolved == target.with_extension("") {
+                        out.entry(target.clone()).or_default().push(path.clone());
+                    }
+                }
             }
         }
     }

@@ -190,3 +190,75 @@ fn src_pages_base_path_and_page_extensions_are_the_runtimes() {
     assert_eq!(route.function, "files-path-background");
     assert_eq!(route.path.as_deref(), Some("/docs/api/files/:path+"));
 }
+
+#[test]
+fn delete_routes_moves_an_unused_route_and_keeps_an_imported_one() {
+    let (dir, project) = project(&[
+        ("package.json", "{}"),
+        ("lib/db.ts", "export const db = 1;\n"),
+        (
+            "pages/api/jobs/run.ts",
+            &format!(
+                "import {{ db }} from \"../../../lib/db\";\n{HANDLER}export const config = {{ type: 'experimental-background' }};\n"
+            ),
+        ),
+        (
+            "pages/api/report.ts",
+            &format!(
+                "{HANDLER}export const config = {{ type: 'experimental-scheduled', schedule: '@daily' }};\n"
+            ),
+        ),
+        (
+            "lib/uses-report.ts",
+            "import report from '../pages/api/report';\nexport default report;\n",
+        ),
+    ]);
+    let plan = plan(&project);
+    let used: Vec<(&str, &[String])> = plan
+        .routes
+        .iter()
+        .map(|r| (r.page.as_str(), r.used_by.as_slice()))
+        .collect();
+    assert_eq!(
+        used,
+        [
+            ("/api/jobs/run", &[][..]),
+            ("/api/report", &["lib/uses-report.ts".to_string()][..])
+        ]
+    );
+    let changes = changes(&project, &plan, true);
+    let summary: Vec<(String, bool, bool)> = changes
+        .iter()
+        .map(|c| (c.shown.clone(), c.before.is_some(), c.after.is_some()))
+        .collect();
+    assert!(
+        summary.contains(&("pages/api/jobs/run.ts".into(), true, false)),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&(
+            "netlify/functions/_petrel/routes/jobs-run-background.ts".into(),
+            false,
+            true
+        )),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("pages/api/report.ts".into(), true, true)),
+        "kept, edited: {summary:?}"
+    );
+    let moved = changes
+        .iter()
+        .find(|c| c.shown.ends_with("routes/jobs-run-background.ts"))
+        .unwrap();
+    assert!(
+        moved
+            .after
+            .as_deref()
+            .unwrap()
+            .starts_with("import { db } from \"../../../../lib/db\";"),
+        "{:?}",
+        moved.after
+    );
+    drop(dir);
+}

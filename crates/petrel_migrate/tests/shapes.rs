@@ -41,7 +41,7 @@ fn migrate(files: &[(&str, &str)]) -> String {
     for problem in &plan.problems {
         out.push_str(&format!("{} ⨯ {}\n", problem.page, problem.error));
     }
-    for change in changes(&project, &plan) {
+    for change in changes(&project, &plan, false) {
         if change.shown.ends_with("next-adapter.mts") || change.shown.contains("petrel-revalidate")
         {
             out.push_str(&format!("\n(creates {})\n", change.shown));
