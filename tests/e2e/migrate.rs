@@ -24,8 +24,8 @@ fn petrel(args: &[&str], dir: &Path) -> std::process::Output {
         .expect("run petrel")
 }
 
-/// Starts the project on a clock at 17:49:50 running 300× (the 17:50 and 17:55 occurrences
-/// within two seconds), sends one request to the background route, and returns what the
+/// Starts the project on a clock at 17:49 running 300× (the 17:50 and 17:55 occurrences within
+/// two seconds, with 200 ms of real time before the first for a loaded machine), sends one request to the background route, and returns what the
 /// handlers recorded and the server's log.
 fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
     let _ = std::fs::remove_file(out);
@@ -34,7 +34,7 @@ fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
         project,
         &[
             "--clock-start",
-            "2026-11-22T17:49:50Z",
+            "2026-11-22T17:49:00Z",
             "--clock-speed",
             "300",
         ],
