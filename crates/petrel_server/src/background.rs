@@ -331,11 +331,12 @@ impl Runner {
                 tokio::spawn(async move {
                     let id = job.id.clone();
                     let record = execute(&app, &queue, job, &host).await;
-                    running.lock().expect("running").remove(&id);
                     // The slot is free as soon as the run ended; the outcome's commit follows
-                    // (sharing a commit with others). A crash before it re-runs the job.
+                    // (sharing a commit with others). A crash before it re-runs the job; a
+                    // graceful stop waits for it (the job counts as running until recorded).
                     drop(permit);
                     record.await;
+                    running.lock().expect("running").remove(&id);
                 });
             }
             drop(first);
