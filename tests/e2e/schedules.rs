@@ -54,8 +54,8 @@ fn petrel(args: &[&str]) -> std::process::Output {
 }
 
 /// The migration example's scheduled pair (reference case 38 and the advanced route of case
-/// 47): both fire at 17:50, 17:55, … on a clock that starts at 17:48 and runs 300× (five
-/// minutes a second), with Netlify's request; the function's `fetch` of a Next route that
+/// 47): both fire at 17:50, 17:55, … on a clock that starts at 17:49 and runs 60× (five
+/// minutes in five seconds), with Netlify's request; the function's `fetch` of a Next route that
 /// calls `res.revalidate` reaches the same server. Neither is reachable by URL in `start`.
 #[test]
 fn the_migration_examples_schedules_fire_on_time() {
@@ -66,12 +66,12 @@ fn the_migration_examples_schedules_fire_on_time() {
         &out,
         &[
             "--clock-start",
-            "2026-11-22T17:48:00Z",
+            "2026-11-22T17:49:00Z",
             "--clock-speed",
-            "300",
+            "60",
         ],
     );
-    let got = wait_until(&out, Duration::from_secs(20), |got| {
+    let got = wait_until(&out, Duration::from_secs(30), |got| {
         of(got, "revalidate").len() >= 2 && of(got, "next").len() >= 2
     });
     let logs = server.logs();

@@ -21,10 +21,11 @@ use tokio::sync::watch;
 
 use crate::{Schedule, iso};
 
-/// How late (in real time) an occurrence may be fired and still count as on time (a
-/// start-up, a busy moment). Older ones were missed, and follow the missed-run policy. On a
-/// clock running faster than real time the grace is as much clock time as passes in it.
-pub const ON_TIME_GRACE_MS: i64 = 1_000;
+/// How late (in real time) an occurrence may be fired and still count as on time: a minute,
+/// cron's own granularity, so a loaded machine or a long start-up never loses one. Older ones
+/// were missed (downtime, a suspended laptop) and follow the missed-run policy. On a clock
+/// running faster than real time the grace is as much clock time as passes in it.
+pub const ON_TIME_GRACE_MS: i64 = 60_000;
 
 /// The most missed occurrences `missed = "all"` fires, unless configured.
 pub const DEFAULT_MISSED_CAP: usize = 24;
