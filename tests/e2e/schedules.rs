@@ -228,7 +228,7 @@ fn a_crash_during_a_scheduled_run_runs_it_again() {
     kill_hard(&mut server);
 
     // Restarted on the real clock: nothing new is due, the interrupted run goes again.
-    let server = start(project.path(), &out, &[]);
+    let mut server = start(project.path(), &out, &[]);
     let got = wait_until(&out, Duration::from_secs(20), |got| {
         !of(got, "end").is_empty()
     });
@@ -244,7 +244,11 @@ fn a_crash_during_a_scheduled_run_runs_it_again() {
         "{got:?}"
     );
     assert!(logs.contains("interrupted"), "{logs}");
-    drop(server);
+    // A graceful stop right after the run ended still records its outcome.
+    assert!(
+        server.terminate(Duration::from_secs(20)).is_some(),
+        "petrel did not stop"
+    );
     let jobs = petrel(&["jobs", "--json", project.path().to_str().unwrap()]);
     let jobs: serde_json::Value = serde_json::from_slice(&jobs.stdout).unwrap();
     let job = &jobs.as_array().unwrap()[0];
