@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use petrel_migrate::{Kind, Plan, changes, check, plan, write};
+use std::io::{IsTerminal as _, Write as _};
+
+use petrel_migrate::{Kind, Plan, changes, check, plan_with_progress, write};
 use petrel_project::{Mode, ProjectBuilder};
 
 /// Arguments of `petrel migrate`.
@@ -32,8 +34,20 @@ pub struct MigrateArgs {
 /// (the others are still migrated).
 pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
+    // Progress on a terminal, for projects large enough to wait for.
+    let show = std::io::stderr().is_terminal() && !json;
+    if show {
+        eprint!("  reading the project…");
+    }
     let project = ProjectBuilder::new(&dir, Mode::Start)?.build()?;
-    let plan = plan(&project);
+    let plan = plan_with_progress(&project, &mut |done, total| {
+        if show {
+            eprint!("\r\x1b[2K  planning: {done}/{total} routes");
+            if done == total {
+                eprintln!();
+            }
+        }
+    });
     let changes = changes(&project, &plan, args.delete_routes);
     if json {
         println!("{}", serde_json::to_string_pretty(&plan)?);
@@ -57,7 +71,11 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
         }
     } else if !changes.is_empty() {
         check(&project, &changes, args.force).map_err(|refused| anyhow::anyhow!("{refused}"))?;
+        if show {
+            eprintln!("  writing {} file(s)…", changes.len());
+        }
         write(&changes).context("could not write the migration")?;
+        let _ = std::io::stderr().flush();
         if !json {
             println!();
             for change in &changes {

@@ -86,6 +86,12 @@ pub struct Plan {
 
 /// Plans the migration of every advanced API route of `project`.
 pub fn plan(project: &Project) -> Plan {
+    plan_with_progress(project, &mut |_, _| {})
+}
+
+/// [`plan`], calling `progress(done, total)` after each route (a large project's `petrel
+/// migrate` shows it).
+pub fn plan_with_progress(project: &Project, progress: &mut dyn FnMut(usize, usize)) -> Plan {
     let rel = |file: &Path| {
         file.strip_prefix(&project.root)
             .unwrap_or(file)
@@ -95,7 +101,9 @@ pub fn plan(project: &Project) -> Plan {
     let functions_dir = rel(&project.functions_dir);
     let mut out = Plan::default();
     let mut candidates = Vec::new();
-    for route in &project.routes {
+    let total = project.routes.len();
+    for (done, route) in project.routes.iter().enumerate() {
+        progress(done, total);
         let file = rel(&route.file);
         let source = std::fs::read_to_string(&route.file).unwrap_or_default();
         let (kind, schedule) = match &route.config.kind {
@@ -169,6 +177,8 @@ pub fn plan(project: &Project) -> Plan {
             used_by: Vec::new(),
         });
     }
+
+    progress(total, total);
 
     // Names must be unique among the new functions and the project's own.
     let mut taken: HashMap<String, usize> = HashMap::new();

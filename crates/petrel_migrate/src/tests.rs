@@ -262,3 +262,25 @@ fn delete_routes_moves_an_unused_route_and_keeps_an_imported_one() {
     );
     drop(dir);
 }
+
+#[test]
+fn progress_counts_every_route() {
+    let files: Vec<(String, String)> = (0..5)
+        .map(|n| {
+            (
+                format!("pages/api/job{n}.ts"),
+                format!("{HANDLER}export const config = {{ type: 'experimental-background' }};\n"),
+            )
+        })
+        .chain([("package.json".to_string(), "{}".to_string())])
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let (_dir, project) = project(&files);
+    let mut seen = Vec::new();
+    let plan = plan_with_progress(&project, &mut |done, total| seen.push((done, total)));
+    assert_eq!(plan.routes.len(), 5);
+    assert_eq!(seen, (0..=5).map(|d| (d, 5)).collect::<Vec<_>>());
+}
