@@ -55,10 +55,9 @@ fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
         let refreshes = got.iter().filter(|l| l["who"] == "refresh").count();
         let imports = got.iter().filter(|l| l["who"] == "import").count();
         if (refreshes >= 1 && imports >= 1) || Instant::now() > deadline {
-            // The revalidations of the last run are logged after its record.
-            std::thread::sleep(Duration::from_millis(300));
-            let logs = server.logs();
-            return (lines(out), logs);
+            // The run's revalidations are logged after its record: wait for the last one.
+            let _ = server.wait_for_log("revalidate /news", Duration::from_secs(10));
+            return (lines(out), server.logs());
         }
         std::thread::sleep(Duration::from_millis(25));
     }
