@@ -33,7 +33,7 @@ enum Command {
     Invoke(commands::invoke::InvokeArgs),
     /// List background jobs, show one (`jobs show ID`), or queue a failed one again (`jobs retry ID`).
     Jobs(commands::jobs::JobsArgs),
-    /// Plan turning Next.js advanced API routes into Netlify Functions (`--dry-run`).
+    /// Turn Next.js advanced API routes into Netlify Functions (`--dry-run` shows the diff).
     Migrate(commands::migrate::MigrateArgs),
     /// Print the route table: URL pattern, file, kind and config of every API route.
     Routes(commands::routes::RoutesArgs),
