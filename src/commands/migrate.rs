@@ -40,7 +40,7 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
         eprint!("  reading the project…");
     }
     let project = ProjectBuilder::new(&dir, Mode::Start)?.build()?;
-    let plan = plan_with_progress(&project, &mut |done, total| {
+    let plan = plan_with_progress(&project, args.delete_routes, &mut |done, total| {
         if show {
             eprint!("\r\x1b[2K  planning: {done}/{total} routes");
             if done == total {

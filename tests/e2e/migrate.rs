@@ -258,3 +258,93 @@ fn the_migration_examples_background_route_keeps_its_url_and_input() {
     );
     assert_eq!(run(project.path()), before);
 }
+
+/// Simple handlers, migrated with `--delete-routes`, are rewritten for Netlify's API (no
+/// adapter): the same request and the same schedule give the same records before and after,
+/// and the generated files type-check.
+#[test]
+fn simple_handlers_are_rewritten_and_behave_the_same() {
+    let project = crate::harness::project_with(&[
+        ("package.json", "{\"private\":true}"),
+        (
+            "lib/record.ts",
+            "import { appendFileSync } from \"node:fs\";\nexport const record = (line: object) =>\n  appendFileSync(process.env.PETREL_TEST_OUT!, JSON.stringify(line) + \"\\n\");\n",
+        ),
+        (
+            "pages/api/[slug]/import.ts",
+            "import type { NextApiRequest, NextApiResponse } from \"next\";\nimport { record } from \"../../../lib/record\";\n\nexport default async function importItems(req: NextApiRequest, res: NextApiResponse) {\n  record({ who: \"import\", method: req.method, slug: req.query.slug });\n  res.status(200).json({ done: true });\n}\n\nexport const config = { type: \"experimental-background\" };\n",
+        ),
+        (
+            "pages/api/refresh.ts",
+            "import type { NextApiRequest, NextApiResponse } from \"next\";\nimport { record } from \"../../lib/record\";\n\nexport default async (req: NextApiRequest, res: NextApiResponse) => {\n  record({ who: \"refresh\", method: req.method, next_run: req.body.next_run });\n  res.end();\n};\n\nexport const config = { type: \"experimental-scheduled\", schedule: \"*/5 * * * *\" };\n",
+        ),
+    ]);
+    let out = project.path().join("runs.jsonl");
+    let run = |project: &Path| {
+        let _ = std::fs::remove_file(&out);
+        let server = Server::start_with_env(
+            "start",
+            project,
+            &[
+                "--clock-start",
+                "2026-11-22T17:49:00Z",
+                "--clock-speed",
+                "60",
+            ],
+            &[("PETREL_TEST_OUT", out.to_str().unwrap())],
+        );
+        let reply = server.request("POST", "/api/abc/import", &[], b"");
+        assert_eq!(reply.status, 202, "{}", reply.text());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = lines(&out);
+            let done = ["import", "refresh"]
+                .iter()
+                .all(|who| got.iter().any(|l| l["who"] == *who));
+            if done || Instant::now() > deadline {
+                let mut got: Vec<serde_json::Value> = ["import", "refresh"]
+                    .iter()
+                    .filter_map(|who| got.iter().find(|l| l["who"] == *who).cloned())
+                    .collect();
+                got.sort_by_key(|l| l["who"].to_string());
+                return (got, server.logs());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    };
+    let (before, logs) = run(project.path());
+    assert_eq!(
+        before,
+        [
+            serde_json::json!({"who": "import", "method": "POST", "slug": "abc"}),
+            serde_json::json!({"who": "refresh", "method": "POST", "next_run": "2026-11-22T17:55:00.000Z"}),
+        ],
+        "{logs}"
+    );
+    let migrated = petrel(&["migrate", "--delete-routes"], project.path());
+    let text = String::from_utf8_lossy(&migrated.stdout);
+    assert!(migrated.status.success(), "{text}");
+    assert!(
+        text.contains("background, path /api/:slug/import, rewrite"),
+        "{text}"
+    );
+    assert!(
+        text.contains("scheduled, schedule \"*/5 * * * *\", rewrite"),
+        "{text}"
+    );
+    let root = project.path();
+    assert!(
+        !root.join("netlify/functions/_petrel").exists(),
+        "no adapter needed"
+    );
+    assert!(!root.join("pages/api/refresh.ts").exists());
+    let function = std::fs::read_to_string(root.join("netlify/functions/refresh.mts")).unwrap();
+    assert!(
+        function.contains("const body = await request.json();")
+            && function.contains("next_run: body.next_run")
+            && function.contains("import { record } from \"../../lib/record\";"),
+        "{function}"
+    );
+    let (after, logs) = run(project.path());
+    assert_eq!(after, before, "{logs}");
+}

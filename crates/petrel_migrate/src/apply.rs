@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use petrel_project::Project;
 
 use crate::edit::rewrite_relative_imports;
-use crate::generate::{ADAPTER_FILE, ADAPTER_SOURCE, REVALIDATE_SOURCE, function_source};
+use crate::generate::{
+    ADAPTER_FILE, ADAPTER_SOURCE, REVALIDATE_SOURCE, function_source, rewritten_function_source,
+};
 use crate::{Plan, RoutePlan};
 
 /// One file the migration creates (`before` is `None`), changes, or deletes (`after` is
@@ -56,6 +58,24 @@ pub fn changes(project: &Project, plan: &Plan, delete_routes: bool) -> Vec<FileC
     for route in &plan.routes {
         let route_file = project.root.join(&route.file);
         let function_file = project.root.join(&route.target);
+        if route.approach == "rewrite"
+            && let Some(module) = &route.rewritten
+            && let Ok(module) = rewrite_relative_imports(&route_file, &function_file, module)
+        {
+            out.push(FileChange {
+                shown: rel(&function_file),
+                path: function_file,
+                before: None,
+                after: Some(rewritten_function_source(route, &module)),
+            });
+            out.push(FileChange {
+                shown: route.file.clone(),
+                path: route_file,
+                before: Some(route.route_before.clone()),
+                after: None,
+            });
+            continue;
+        }
         let moved = (delete_routes && route.used_by.is_empty())
             .then(|| moved_route(project, route, &route_file))
             .and_then(|moved| {
@@ -99,7 +119,7 @@ pub fn changes(project: &Project, plan: &Plan, delete_routes: bool) -> Vec<FileC
             None => {}
         }
     }
-    if plan.routes.is_empty() {
+    if plan.routes.iter().all(|r| r.approach == "rewrite") {
         return out;
     }
     let adapter = project.functions_dir.join(ADAPTER_FILE);

@@ -28,22 +28,7 @@ pub fn function_source(
     base_path: &str,
 ) -> String {
     let import = import_specifier(functions_dir, route_file);
-    let (what, config) = match plan.kind {
-        Kind::Background => (
-            "experimental-background",
-            format!(
-                "  path: {},\n",
-                serde_json::to_string(plan.path.as_deref().unwrap_or("")).expect("a string")
-            ),
-        ),
-        Kind::Scheduled => (
-            "experimental-scheduled",
-            format!(
-                "  schedule: {},\n",
-                serde_json::to_string(plan.schedule.as_deref().unwrap_or("")).expect("a string")
-            ),
-        ),
-    };
+    let (what, config) = what_and_config(plan);
     let quoted = |s: &str| serde_json::to_string(s).expect("a string");
     let options: String = plan
         .adapter_options
@@ -73,6 +58,45 @@ pub fn function_source(
         page = quoted(&plan.page),
         base = quoted(base_path),
         revalidate = quoted(REVALIDATE_ROUTE),
+    )
+}
+
+/// The advanced type the route had, and the function's `config` body.
+fn what_and_config(plan: &RoutePlan) -> (&'static str, String) {
+    match plan.kind {
+        Kind::Background => (
+            "experimental-background",
+            format!(
+                "  path: {},\n",
+                serde_json::to_string(plan.path.as_deref().unwrap_or("")).expect("a string")
+            ),
+        ),
+        Kind::Scheduled => (
+            "experimental-scheduled",
+            format!(
+                "  schedule: {},\n",
+                serde_json::to_string(plan.schedule.as_deref().unwrap_or("")).expect("a string")
+            ),
+        ),
+    }
+}
+
+/// The function file for a route whose handler was rewritten for Netlify's API (`module`:
+/// the rewritten module, its imports already pointing from the functions folder).
+pub fn rewritten_function_source(plan: &RoutePlan, module: &str) -> String {
+    let (what, config) = what_and_config(plan);
+    format!(
+        "// Migrated by `petrel migrate` from {file},\n\
+         // a Next.js advanced API route (`type: \"{what}\"`) that Netlify's Next.js\n\
+         // runtime no longer builds. Its handler, rewritten for Netlify's API: `request.method`,\n\
+         // `context.params`, the JSON body; the answer is ignored (as it was), so the calls\n\
+         // that made it keep only their arguments.\n\
+         import type {{ Config, Context }} from \"@netlify/functions\";\n\
+         {module}\n\
+         \n\
+         export const config: Config = {{\n{config}}};\n",
+        file = plan.file,
+        module = module.trim_end(),
     )
 }
 

@@ -15,6 +15,7 @@ mod apply;
 mod edit;
 mod generate;
 mod naming;
+mod rewrite;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub use apply::{FileChange, WriteRefused, changes, check, write};
 pub use edit::{rewrite_relative_imports, strip_advanced_config};
 pub use generate::{ADAPTER_FILE, REVALIDATE_ROUTE, function_source, import_specifier};
 pub use naming::{Kind, function_name, function_path};
+pub use rewrite::idiomatic;
 
 /// One route's migration.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -44,8 +46,12 @@ pub struct RoutePlan {
     /// `config.schedule` of a scheduled function.
     pub schedule: Option<String>,
     /// How the handler is kept: `"adapter"` (the unchanged handler runs through the adapter
-    /// module).
+    /// module) or `"rewrite"` (the handler's code, rewritten for Netlify's API, moves into the
+    /// function; only with `--delete-routes`).
     pub approach: &'static str,
+    /// The handler module rewritten for Netlify's API, when it is simple enough.
+    #[serde(skip)]
+    pub rewritten: Option<String>,
     /// What the migration cannot do by itself, one sentence each, with `file:line`.
     pub follow_ups: Vec<String>,
     /// The route file as it is.
@@ -86,12 +92,19 @@ pub struct Plan {
 
 /// Plans the migration of every advanced API route of `project`.
 pub fn plan(project: &Project) -> Plan {
-    plan_with_progress(project, &mut |_, _| {})
+    plan_with_progress(project, false, &mut |_, _| {})
 }
 
 /// [`plan`], calling `progress(done, total)` after each route (a large project's `petrel
 /// migrate` shows it).
-pub fn plan_with_progress(project: &Project, progress: &mut dyn FnMut(usize, usize)) -> Plan {
+/// With `delete_routes`, a route no other file imports and whose handler is simple enough (see
+/// [`idiomatic`]) gets the `"rewrite"` approach: its code moves into the function, rewritten
+/// for Netlify's API.
+pub fn plan_with_progress(
+    project: &Project,
+    delete_routes: bool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Plan {
     let rel = |file: &Path| {
         file.strip_prefix(&project.root)
             .unwrap_or(file)
@@ -168,6 +181,7 @@ pub fn plan_with_progress(project: &Project, progress: &mut dyn FnMut(usize, usi
                 .then(|| function_path(&project.base_path, &route.page)),
             schedule,
             approach: "adapter",
+            rewritten: idiomatic(&route.file, &source, kind, &route.page),
             follow_ups: follow_ups(&file, &source),
             function,
             target,
@@ -220,6 +234,9 @@ pub fn plan_with_progress(project: &Project, progress: &mut dyn FnMut(usize, usi
     for route in &mut out.routes {
         if let Some(users) = importers.get(&project.root.join(&route.file)) {
             route.used_by = users.iter().map(|f| rel(f)).collect();
+        }
+        if delete_routes && route.used_by.is_empty() && route.rewritten.is_some() {
+            route.approach = "rewrite";
         }
     }
     if out.routes.iter().any(apply::uses_revalidate) {

@@ -280,7 +280,7 @@ fn progress_counts_every_route() {
         .collect();
     let (_dir, project) = project(&files);
     let mut seen = Vec::new();
-    let plan = plan_with_progress(&project, &mut |done, total| seen.push((done, total)));
+    let plan = plan_with_progress(&project, false, &mut |done, total| seen.push((done, total)));
     assert_eq!(plan.routes.len(), 5);
     assert_eq!(seen, (0..=5).map(|d| (d, 5)).collect::<Vec<_>>());
 }
