@@ -368,6 +368,18 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// Hands `command` to the writer; one the writer never got is answered here, with the
+    /// writer's error (for callers that wait on a callback, not on `send`'s result).
+    fn send_or_answer(&self, command: Command) {
+        let rejected = match &self.writer {
+            Some(writer) => writer.send(command).err().map(|e| e.0),
+            None => Some(command),
+        };
+        if let Some(command) = rejected {
+            command.answer(Err(self.ctx.writer_stopped()), &self.ctx);
+        }
+    }
+
     /// The status of `id` (after a conditional update changed nothing), or NotFound.
     fn status_of(&self, conn: &Connection, id: &str) -> Result<JobStatus, StoreError> {
         let status: Option<String> = conn
@@ -709,19 +721,7 @@ fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<Written>,
                     headers,
                     params,
                     ..
-                } => insert.execute(params![
-                    job.id,
-                    job.function,
-                    job.kind.as_str(),
-                    job.max_attempts,
-                    job.created_at_ms,
-                    job.request.method,
-                    job.request.path,
-                    headers,
-                    job.request.body,
-                    params,
-                    job.request.route_pattern,
-                ])?,
+                } => insert.execute(&job_params(job, headers, params)[..])?,
                 Command::AppendLog {
                     id,
                     attempt,
@@ -741,12 +741,42 @@ fn write_batch(conn: &mut Connection, batch: &[Command]) -> Result<Vec<Written>,
     Ok(written)
 }
 
+/// A kind is stored by its name.
+impl rusqlite::ToSql for JobKind {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+    }
+}
+
+/// `?1`…`?11` of [`sql::INSERT_JOB`] (and the start of [`sql::INSERT_OCCURRENCE`]).
+#[allow(clippy::ptr_arg, reason = "`&dyn ToSql` needs a sized value to point at")]
+fn job_params<'j>(
+    job: &'j Job,
+    headers: &'j String,
+    params: &'j String,
+) -> [&'j dyn rusqlite::ToSql; 11] {
+    [
+        &job.id,
+        &job.function,
+        &job.kind,
+        &job.max_attempts,
+        &job.created_at_ms,
+        &job.request.method,
+        &job.request.path,
+        headers,
+        &job.request.body,
+        params,
+        &job.request.route_pattern,
+    ]
+}
+
 /// One `Fire` in the writer's transaction.
+#[allow(clippy::ptr_arg, reason = "passed on to `job_params`")]
 fn fire_occurrence(
     tx: &rusqlite::Transaction<'_>,
     job: &Job,
-    headers: &str,
-    params: &str,
+    headers: &String,
+    params: &String,
     schedule: &str,
     key: &str,
     overlap: Overlap,
@@ -782,25 +812,20 @@ fn fire_occurrence(
         Some(_) => (JobStatus::Skipped, Some(job.created_at_ms)),
         None => (JobStatus::Queued, None),
     };
-    let inserted = tx.prepare_cached(sql::INSERT_OCCURRENCE)?.execute(params![
-        job.id,
-        job.function,
-        job.kind.as_str(),
-        job.max_attempts,
-        job.created_at_ms,
-        job.request.method,
-        job.request.path,
-        headers,
-        job.request.body,
-        params,
-        job.request.route_pattern,
-        status.as_str(),
-        finished_at,
-        skipped,
-        key,
-        scheduled_for,
-        overlap != Overlap::Allow,
-    ])?;
+    let exclusive = overlap != Overlap::Allow;
+    let status_name = status.as_str();
+    let mut values = job_params(job, headers, params).to_vec();
+    values.extend_from_slice(&[
+        &status_name as &dyn rusqlite::ToSql,
+        &finished_at,
+        &skipped,
+        &key,
+        &scheduled_for,
+        &exclusive,
+    ]);
+    let inserted = tx
+        .prepare_cached(sql::INSERT_OCCURRENCE)?
+        .execute(&values[..])?;
     Ok(if inserted == 0 {
         Written::No
     } else {
@@ -880,14 +905,7 @@ impl JobStore for SqliteStore {
             },
             Err(err) => return done(Err(err)),
         };
-        // A command the writer never got is answered here, with the writer's error.
-        let rejected = match &self.writer {
-            Some(writer) => writer.send(command).err().map(|e| e.0),
-            None => Some(command),
-        };
-        if let Some(command) = rejected {
-            command.answer(Err(self.ctx.writer_stopped()), &self.ctx);
-        }
+        self.send_or_answer(command);
     }
 
     fn claim_due(&self, now_ms: i64, limit: usize) -> Result<Vec<Job>, StoreError> {
@@ -985,13 +1003,7 @@ impl JobStore for SqliteStore {
             }
             Err(err) => return done(Err(err)),
         };
-        let rejected = match &self.writer {
-            Some(writer) => writer.send(command).err().map(|e| e.0),
-            None => Some(command),
-        };
-        if let Some(command) = rejected {
-            command.answer(Err(self.ctx.writer_stopped()), &self.ctx);
-        }
+        self.send_or_answer(command);
     }
 
     fn last_fired(&self, schedule_key: &str) -> Result<Option<i64>, StoreError> {
