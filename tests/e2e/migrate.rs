@@ -24,11 +24,11 @@ fn petrel(args: &[&str], dir: &Path) -> std::process::Output {
         .expect("run petrel")
 }
 
-/// Starts the project on a clock at 17:49 running 60× (the 17:50 occurrence a second later), sends one request to the background route, and returns what the
-/// handlers recorded and the server's log.
-fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
+/// `petrel start` of `project` with a fresh `out` file, on a clock at 17:49 running 60× (the
+/// 17:50 occurrence a second later).
+fn start_fast(project: &Path, out: &Path) -> Server {
     let _ = std::fs::remove_file(out);
-    let server = Server::start_with_env(
+    Server::start_with_env(
         "start",
         project,
         &[
@@ -38,7 +38,13 @@ fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
             "60",
         ],
         &[("PETREL_TEST_OUT", out.to_str().unwrap())],
-    );
+    )
+}
+
+/// Starts the project (see [`start_fast`]), sends one request to the background route, and
+/// returns what the handlers recorded and the server's log.
+fn exercise(project: &Path, out: &Path) -> (Vec<serde_json::Value>, String) {
+    let server = start_fast(project, out);
     let reply = server.request(
         "POST",
         "/api/abc/import?x=1",
@@ -281,18 +287,7 @@ fn simple_handlers_are_rewritten_and_behave_the_same() {
     ]);
     let out = project.path().join("runs.jsonl");
     let run = |project: &Path| {
-        let _ = std::fs::remove_file(&out);
-        let server = Server::start_with_env(
-            "start",
-            project,
-            &[
-                "--clock-start",
-                "2026-11-22T17:49:00Z",
-                "--clock-speed",
-                "60",
-            ],
-            &[("PETREL_TEST_OUT", out.to_str().unwrap())],
-        );
+        let server = start_fast(project, &out);
         let reply = server.request("POST", "/api/abc/import", &[], b"");
         assert_eq!(reply.status, 202, "{}", reply.text());
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -749,7 +749,10 @@ impl rusqlite::ToSql for JobKind {
 }
 
 /// `?1`…`?11` of [`sql::INSERT_JOB`] (and the start of [`sql::INSERT_OCCURRENCE`]).
-#[allow(clippy::ptr_arg, reason = "`&dyn ToSql` needs a sized value to point at")]
+#[allow(
+    clippy::ptr_arg,
+    reason = "`&dyn ToSql` needs a sized value to point at"
+)]
 fn job_params<'j>(
     job: &'j Job,
     headers: &'j String,
