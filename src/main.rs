@@ -1,10 +1,11 @@
 //! `petrel`: runs the serverless functions of a Next.js project (Pages API routes) in Node
 //! workers behind a Rust HTTP server.
 
+#[macro_use]
+mod output;
 mod app;
 mod commands;
 mod dev;
-mod output;
 
 use clap::{Parser, Subcommand};
 

@@ -13,6 +13,31 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
+/// `print!` for command output: a closed stdout (`petrel routes | head`) ends the process
+/// quietly, as Unix tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::to_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` for command output, with `out!`'s handling of a closed stdout.
+macro_rules! outln {
+    () => { $crate::output::to_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::to_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Writes command output; exits with status 0 when the reader has gone away (a broken pipe
+/// means it has read all it wanted), and with 1 on any other write error.
+pub fn to_stdout(args: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {error}");
+        std::process::exit(1);
+    }
+}
+
 /// Installs the log subscriber: human lines, or JSON lines with `--json`.
 /// `PETREL_LOG` (an `EnvFilter` directive such as `debug`) raises the detail.
 pub fn init_logging(json: bool) {

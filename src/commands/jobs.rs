@@ -75,11 +75,11 @@ fn list(dir: &Path, limit: usize, json: bool) -> anyhow::Result<()> {
     let jobs = open(dir)?.list(limit)?;
     if json {
         let rows: Vec<serde_json::Value> = jobs.iter().map(job_json).collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     if jobs.is_empty() {
-        println!("(no jobs)");
+        outln!("(no jobs)");
         return Ok(());
     }
     let rows: Vec<[String; 6]> = jobs
@@ -124,7 +124,7 @@ fn list(dir: &Path, limit: usize, json: bool) -> anyhow::Result<()> {
     for row in &rows {
         line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]]);
     }
-    print!("{out}");
+    out!("{out}");
     Ok(())
 }
 
@@ -140,28 +140,28 @@ fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
             .iter()
             .map(|l| serde_json::json!({"attempt": l.attempt, "at": time(l.at_ms), "line": l.line}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("Job       {}", job.id);
-    println!("Function  {}", job.function);
-    println!("Status    {}", job.status);
-    println!("Attempts  {} of {}", job.attempts, job.max_attempts);
-    println!("Created   {}", time(job.created_at_ms));
+    outln!("Job       {}", job.id);
+    outln!("Function  {}", job.function);
+    outln!("Status    {}", job.status);
+    outln!("Attempts  {} of {}", job.attempts, job.max_attempts);
+    outln!("Created   {}", time(job.created_at_ms));
     if let Some(at) = job.started_at_ms {
-        println!("Started   {}", time(at));
+        outln!("Started   {}", time(at));
     }
     if let Some(at) = job.finished_at_ms {
-        println!("Finished  {}", time(at));
+        outln!("Finished  {}", time(at));
     }
-    println!("Request   {} {}", job.request.method, job.request.path);
+    outln!("Request   {} {}", job.request.method, job.request.path);
     if let Some(error) = &job.last_error {
-        println!("Error     {error}");
+        outln!("Error     {error}");
     }
     if !logs.is_empty() {
-        println!("Log");
+        outln!("Log");
         for line in logs {
-            println!("  [attempt {}] {}", line.attempt, line.line);
+            outln!("  [attempt {}] {}", line.attempt, line.line);
         }
     }
     Ok(())
@@ -169,9 +169,10 @@ fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
 
 fn retry(dir: &Path, id: &str) -> anyhow::Result<()> {
     let job = open(dir)?.retry(id, SystemClock.now_ms())?;
-    println!(
+    outln!(
         "Job {} ({}) is queued again; a running `petrel start` or `petrel dev` of this project runs it.",
-        job.id, job.function
+        job.id,
+        job.function
     );
     Ok(())
 }

@@ -50,9 +50,9 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     });
     let changes = changes(&project, &plan, args.delete_routes);
     if json {
-        println!("{}", serde_json::to_string_pretty(&plan)?);
+        outln!("{}", serde_json::to_string_pretty(&plan)?);
     } else if plan.routes.is_empty() && plan.problems.is_empty() {
-        println!(
+        outln!(
             "No advanced API routes (config.type \"experimental-background\" or \"experimental-scheduled\"): nothing to migrate."
         );
     } else {
@@ -61,9 +61,9 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     if args.dry_run {
         if !json {
             for change in &changes {
-                print!("{}", change.diff());
+                out!("{}", change.diff());
             }
-            println!(
+            outln!(
                 "\n{} route(s) to migrate, {} that cannot be migrated as they are. Nothing was changed (--dry-run).",
                 plan.routes.len(),
                 plan.problems.len()
@@ -77,16 +77,16 @@ pub fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
         write(&changes).context("could not write the migration")?;
         let _ = std::io::stderr().flush();
         if !json {
-            println!();
+            outln!();
             for change in &changes {
                 let what = match (&change.before, &change.after) {
                     (None, _) => "created",
                     (Some(_), Some(_)) => "changed",
                     (Some(_), None) => "deleted",
                 };
-                println!("  {what} {}", change.shown);
+                outln!("  {what} {}", change.shown);
             }
-            println!(
+            outln!(
                 "\n{} route(s) migrated. Review with `git diff`; run `petrel dev` to try the functions.",
                 plan.routes.len()
             );
@@ -113,20 +113,20 @@ fn print_table(plan: &Plan, delete_routes: bool) {
                 format!("schedule \"{}\"", route.schedule.as_deref().unwrap_or("")),
             ),
         };
-        println!("{}  ({})", route.page, route.file);
-        println!("    → {}  {kind}, {how}, {}", route.target, route.approach);
+        outln!("{}  ({})", route.page, route.file);
+        outln!("    → {}  {kind}, {how}, {}", route.target, route.approach);
         for follow_up in &route.follow_ups {
-            println!("    ! {follow_up}");
+            outln!("    ! {follow_up}");
         }
         if delete_routes && !route.used_by.is_empty() {
-            println!(
+            outln!(
                 "    ! the route is kept (without its advanced config): {} import(s) it",
                 route.used_by.join(", ")
             );
         }
     }
     for problem in &plan.problems {
-        println!("{}  ({})", problem.page, problem.file);
-        println!("    ⨯ {}", problem.error);
+        outln!("{}  ({})", problem.page, problem.file);
+        outln!("    ⨯ {}", problem.error);
     }
 }

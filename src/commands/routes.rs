@@ -61,9 +61,9 @@ pub fn run(args: RoutesArgs, json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        print!("{}", table(&rows));
+        out!("{}", table(&rows));
     }
     if broken > 0 {
         anyhow::bail!("{broken} route(s) do not build; their errors are listed above");

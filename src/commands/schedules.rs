@@ -117,19 +117,19 @@ pub fn run(args: SchedulesArgs, json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else if rows.is_empty() {
-        println!("(no scheduled functions)");
+        outln!("(no scheduled functions)");
     } else {
         for r in &rows {
-            println!("{}  {}  \"{}\"", r.name, r.file, r.schedule);
+            outln!("{}  {}  \"{}\"", r.name, r.file, r.schedule);
             match &r.error {
-                Some(error) => println!("    ⨯ {error}"),
-                None => println!("    next (UTC): {}", r.next.join(", ")),
+                Some(error) => outln!("    ⨯ {error}"),
+                None => outln!("    next (UTC): {}", r.next.join(", ")),
             }
             match &r.last {
-                Some(job) => println!("    last run: {}", describe(job)),
-                None => println!("    last run: never"),
+                Some(job) => outln!("    last run: {}", describe(job)),
+                None => outln!("    last run: never"),
             }
         }
     }

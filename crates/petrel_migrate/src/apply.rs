@@ -7,7 +7,8 @@ use petrel_project::Project;
 
 use crate::edit::rewrite_relative_imports;
 use crate::generate::{
-    ADAPTER_FILE, ADAPTER_SOURCE, REVALIDATE_SOURCE, function_source, rewritten_function_source,
+    ADAPTER_FILE, ADAPTER_SOURCE, NEXT_CACHE_FILE, REVALIDATE_CACHE_SOURCE, REVALIDATE_SOURCE,
+    function_source, next_cache_source, rewritten_function_source,
 };
 use crate::{Plan, RoutePlan};
 
@@ -129,6 +130,26 @@ pub fn changes(project: &Project, plan: &Plan, delete_routes: bool) -> Vec<FileC
             path: adapter,
             before: None,
             after: Some(ADAPTER_SOURCE.to_string()),
+        });
+    }
+    // The adapter imports it; so do routes calling `revalidatePath`/`revalidateTag`.
+    let next_cache = project.functions_dir.join(NEXT_CACHE_FILE);
+    if !next_cache.exists() {
+        out.push(FileChange {
+            shown: rel(&next_cache),
+            path: next_cache,
+            before: None,
+            after: Some(next_cache_source(&project.base_path)),
+        });
+    }
+    if let Some(route) = &plan.revalidate_cache_route
+        && !route.exists()
+    {
+        out.push(FileChange {
+            shown: rel(route),
+            path: route.clone(),
+            before: None,
+            after: Some(REVALIDATE_CACHE_SOURCE.to_string()),
         });
     }
     if let Some(route) = &plan.revalidate_route

@@ -188,6 +188,140 @@ mod tests {
     }
 }
 
+/// The `next/cache` functions a migrated route may keep calling: they come from the
+/// migration's `next-cache` module instead, which has Next.js make the call.
+pub const MOVABLE_CACHE_FUNCTIONS: [&str; 2] = ["revalidatePath", "revalidateTag"];
+
+/// What [`redirect_next_cache`] did to a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheRedirect {
+    /// The module with its `revalidatePath`/`revalidateTag` imported from the new specifier.
+    pub source: String,
+    /// `(line, name)` of each function now imported from there.
+    pub moved: Vec<(usize, String)>,
+    /// `(line, what)` of each other use of `next/cache`, which still needs a hand.
+    pub left: Vec<(usize, String)>,
+}
+
+/// `source` with `revalidatePath`/`revalidateTag` imported from `specifier` instead of
+/// `next/cache` (the import is split when it also names other functions, which stay).
+/// Namespace, default and dynamic imports and `require` are left as they are, and listed.
+pub fn redirect_next_cache(
+    file: &Path,
+    source: &str,
+    specifier: &str,
+) -> Result<CacheRedirect, String> {
+    use oxc::ast::ast::ImportDeclarationSpecifier;
+
+    let allocator = Allocator::default();
+    let source_type = SourceType::from_path(file)
+        .unwrap_or_else(|_| SourceType::tsx())
+        .with_unambiguous(true);
+    let parsed = Parser::new(&allocator, source, source_type).parse();
+    if parsed.diagnostics.has_errors() {
+        return Err(format!("{}: cannot be parsed", file.display()));
+    }
+    let line = |at: u32| source[..at as usize].matches('\n').count() + 1;
+    let quoted = serde_json::to_string(specifier).expect("a string");
+    let mut out = CacheRedirect {
+        source: source.to_string(),
+        moved: Vec::new(),
+        left: Vec::new(),
+    };
+    let mut edits: Vec<(u32, u32, String)> = Vec::new();
+    for statement in &parsed.program.body {
+        let Statement::ImportDeclaration(import) = statement else {
+            continue;
+        };
+        if import.source.value != "next/cache" || import.import_kind.is_type() {
+            continue;
+        }
+        let at = line(import.span.start);
+        let Some(specs) = &import.specifiers else {
+            out.left.push((at, "import \"next/cache\"".into()));
+            continue;
+        };
+        let mut ours = Vec::new();
+        let mut others = Vec::new();
+        for spec in specs {
+            let text = &source[spec.span().start as usize..spec.span().end as usize];
+            match spec {
+                ImportDeclarationSpecifier::ImportSpecifier(named)
+                    if !named.import_kind.is_type()
+                        && MOVABLE_CACHE_FUNCTIONS.contains(&named.imported.name().as_str()) =>
+                {
+                    out.moved.push((at, named.imported.name().to_string()));
+                    ours.push(text);
+                }
+                ImportDeclarationSpecifier::ImportSpecifier(named) => {
+                    if !named.import_kind.is_type() {
+                        out.left.push((at, named.imported.name().to_string()));
+                    }
+                    others.push(text);
+                }
+                _ => {
+                    out.left.push((at, text.to_string()));
+                    others.push(text);
+                }
+            }
+        }
+        if ours.is_empty() {
+            continue;
+        }
+        if others.is_empty() {
+            // Only the module changes (quote style kept).
+            let (start, end) = (import.source.span.start + 1, import.source.span.end - 1);
+            edits.push((start, end, specifier.to_string()));
+        } else {
+            // With named imports, the only other kind an import can have is one default.
+            let default = specs.iter().find_map(|s| match s {
+                ImportDeclarationSpecifier::ImportDefaultSpecifier(d) => {
+                    Some(&source[d.span.start as usize..d.span.end as usize])
+                }
+                _ => None,
+            });
+            let named: Vec<&str> = others
+                .iter()
+                .copied()
+                .filter(|t| Some(*t) != default)
+                .collect();
+            let kept = match (default, named.is_empty()) {
+                (Some(d), true) => format!("import {d} from \"next/cache\";"),
+                (Some(d), false) => {
+                    format!(
+                        "import {d}, {{ {} }} from \"next/cache\";",
+                        named.join(", ")
+                    )
+                }
+                (None, _) => format!("import {{ {} }} from \"next/cache\";", named.join(", ")),
+            };
+            edits.push((
+                import.span.start,
+                import.span.end,
+                format!("{kept}\nimport {{ {} }} from {quoted};", ours.join(", ")),
+            ));
+        }
+    }
+    // Dynamic imports and `require` of next/cache are not redirected.
+    for (start, _, spec) in specifiers(file, source)? {
+        if spec == "next/cache"
+            && !parsed.program.body.iter().any(
+                |s| matches!(s, Statement::ImportDeclaration(i) if i.source.span.start == start),
+            )
+        {
+            out.left.push((
+                line(start),
+                "a dynamic import or require of next/cache".into(),
+            ));
+        }
+    }
+    for (start, end, text) in edits.into_iter().rev() {
+        out.source
+            .replace_range(start as usize..end as usize, &text);
+    }
+    Ok(out)
+}
+
 /// Every module specifier of `source` (`import … from`, `export … from`, `import()`,
 /// `require()`) with its span (the quotes included). A file that does not parse has none.
 fn specifiers(file: &Path, source: &str) -> Result<Vec<(u32, u32, String)>, String> {
@@ -328,5 +462,57 @@ mod move_tests {
             moved,
             "import db from \"../../../../lib/db\";\nimport type { X } from '../../../../pages/api/jobs/types';\nimport next from 'next';\nimport alias from '@/lib/alias';\nexport * from \"../../../../pages/api/shared/all\";\nexport { a } from '../../../../pages/api/jobs/a.js';\nconst lazy = () => import('../../../../lib/lazy');\nconst cjs = require(\"../../../../pages/api/jobs/cjs\");\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn redirect(source: &str) -> CacheRedirect {
+        redirect_next_cache(
+            Path::new("pages/api/x.ts"),
+            source,
+            "../../netlify/functions/_petrel/next-cache",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn revalidate_functions_come_from_the_new_module() {
+        let out = redirect(
+            "// cache\nimport { revalidatePath, revalidateTag as tag } from 'next/cache';\nimport type { X } from \"next/cache\";\nexport default () => { revalidatePath('/'); tag('t', 'max'); };\n",
+        );
+        assert_eq!(
+            out.source,
+            "// cache\nimport { revalidatePath, revalidateTag as tag } from '../../netlify/functions/_petrel/next-cache';\nimport type { X } from \"next/cache\";\nexport default () => { revalidatePath('/'); tag('t', 'max'); };\n"
+        );
+        assert_eq!(
+            out.moved,
+            vec![(2, "revalidatePath".into()), (2, "revalidateTag".into())]
+        );
+        assert!(out.left.is_empty());
+    }
+
+    #[test]
+    fn other_functions_stay_and_are_listed() {
+        let out = redirect(
+            "import { unstable_cache, revalidateTag, type CacheEntry } from \"next/cache\";\nconst m = await import(\"next/cache\");\n",
+        );
+        assert_eq!(
+            out.source,
+            "import { unstable_cache, type CacheEntry } from \"next/cache\";\nimport { revalidateTag } from \"../../netlify/functions/_petrel/next-cache\";\nconst m = await import(\"next/cache\");\n"
+        );
+        assert_eq!(out.moved, vec![(1, "revalidateTag".into())]);
+        assert_eq!(
+            out.left,
+            vec![
+                (1, "unstable_cache".into()),
+                (2, "a dynamic import or require of next/cache".into())
+            ]
+        );
+        let out = redirect("import * as cache from \"next/cache\";\n");
+        assert_eq!(out.source, "import * as cache from \"next/cache\";\n");
+        assert_eq!(out.left, vec![(1, "* as cache".into())]);
     }
 }

@@ -1,6 +1,8 @@
 //! The text of the files the migration writes: each route's Netlify Function, which runs the
 //! route's unchanged handler through the adapter module (written once into the functions
-//! folder), and the Next.js route the adapter calls for `res.revalidate`.
+//! folder), and the Next.js routes that revalidate for the functions: `res.revalidate` (a Pages
+//! API route) and `revalidatePath`/`revalidateTag` (an App Router route, the only place Next.js
+//! runs them).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -13,6 +15,28 @@ pub const ADAPTER_FILE: &str = "_petrel/next-adapter.mts";
 /// The URL (under `basePath`) of the Next.js route that runs `res.revalidate` for the
 /// functions.
 pub const REVALIDATE_ROUTE: &str = "/api/petrel-revalidate";
+
+/// The module a migrated route imports `revalidatePath`/`revalidateTag` from, relative to the
+/// functions folder (the adapter imports it too).
+pub const NEXT_CACHE_FILE: &str = "_petrel/next-cache.ts";
+
+/// The URL (under `basePath`) of the App Router route that runs `revalidatePath` and
+/// `revalidateTag` for the functions.
+pub const REVALIDATE_CACHE_ROUTE: &str = "/api/petrel-revalidate-cache";
+
+/// The App Router route's text.
+pub const REVALIDATE_CACHE_SOURCE: &str = include_str!("../templates/revalidate-cache-route.ts");
+
+/// The `next-cache` module's text for a project with `base_path`.
+pub fn next_cache_source(base_path: &str) -> String {
+    let template = include_str!("../templates/next-cache.ts");
+    let quoted = serde_json::to_string(base_path).expect("a string");
+    template.replacen(
+        "const BASE_PATH = \"\";",
+        &format!("const BASE_PATH = {quoted};"),
+        1,
+    )
+}
 
 /// The adapter's text.
 pub const ADAPTER_SOURCE: &str = include_str!("../templates/next-adapter.mts");
@@ -39,7 +63,7 @@ pub fn function_source(
         "// Migrated by `petrel migrate` from {file},\n\
          // a Next.js advanced API route (`type: \"{what}\"`) that Netlify's Next.js\n\
          // runtime no longer builds. The route's handler runs unchanged, through the adapter in\n\
-         // ./{ADAPTER_FILE}.\n\
+         // ./{ADAPTER_FILE}; the function ends when the handler does (its answer is not used).\n\
          import type {{ Config, Context }} from \"@netlify/functions\";\n\
          import handler from {import};\n\
          import {{ runNextApiHandler }} from \"./{ADAPTER_FILE}\";\n\
@@ -48,7 +72,8 @@ pub fn function_source(
            runNextApiHandler(handler, request, context, {{\n    \
              page: {page},\n    \
              basePath: {base},\n    \
-             revalidateRoute: {revalidate},\n\
+             revalidateRoute: {revalidate},\n    \
+             waitForHandler: true,\n\
          {options}  \
            }});\n\
          \n\
@@ -137,6 +162,13 @@ pub fn relative_path(from_dir: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_cache_gets_the_base_path() {
+        let text = next_cache_source("/docs");
+        assert!(text.contains("const BASE_PATH = \"/docs\";"), "{text}");
+        assert!(text.contains(&format!("const ROUTE = \"{REVALIDATE_CACHE_ROUTE}\";")));
+    }
 
     #[test]
     fn import_specifiers() {

@@ -8,8 +8,8 @@
 //! needs a hand afterwards; routes that cannot be migrated get an error of their own and do not
 //! stop the others. [`changes`] turns the plan into files: each function runs the route's
 //! unchanged handler through an adapter module written once into the functions folder
-//! (`res.revalidate` goes through a small Next.js route the migration adds), shown as diffs or
-//! written.
+//! (`res.revalidate`, `revalidatePath` and `revalidateTag` go through small Next.js routes the
+//! migration adds), shown as diffs or written.
 
 mod apply;
 mod edit;
@@ -23,8 +23,13 @@ use std::path::{Path, PathBuf};
 use petrel_project::{Project, RouteKind};
 
 pub use apply::{FileChange, WriteRefused, changes, check, write};
-pub use edit::{rewrite_relative_imports, strip_advanced_config};
-pub use generate::{ADAPTER_FILE, REVALIDATE_ROUTE, function_source, import_specifier};
+pub use edit::{
+    CacheRedirect, redirect_next_cache, rewrite_relative_imports, strip_advanced_config,
+};
+pub use generate::{
+    ADAPTER_FILE, NEXT_CACHE_FILE, REVALIDATE_CACHE_ROUTE, REVALIDATE_ROUTE, function_source,
+    import_specifier,
+};
 pub use naming::{Kind, function_name, function_path};
 pub use rewrite::idiomatic;
 
@@ -57,9 +62,13 @@ pub struct RoutePlan {
     /// The route file as it is.
     #[serde(skip)]
     pub route_before: String,
-    /// The route file without `type`/`schedule` in its config.
+    /// The route file without `type`/`schedule` in its config, and with `revalidatePath` /
+    /// `revalidateTag` imported from the migration's `next-cache` module.
     #[serde(skip)]
     pub route_after: String,
+    /// It calls `revalidatePath`/`revalidateTag`, so the cache route is needed.
+    #[serde(skip)]
+    pub uses_next_cache: bool,
     /// Other project files that import the route (then `--delete-routes` keeps it).
     pub used_by: Vec<String>,
     /// The route's `config.api` settings the adapter must honour (`bodyParser`, `sizeLimit`,
@@ -88,6 +97,9 @@ pub struct Plan {
     /// The Next.js route serving `res.revalidate` for the functions, when one is needed.
     #[serde(skip)]
     pub revalidate_route: Option<PathBuf>,
+    /// The App Router route serving `revalidatePath`/`revalidateTag`, when one is needed.
+    #[serde(skip)]
+    pub revalidate_cache_route: Option<PathBuf>,
 }
 
 /// Plans the migration of every advanced API route of `project`.
@@ -171,6 +183,27 @@ pub fn plan_with_progress(
                 continue;
             }
         };
+        let mut follow_ups = follow_ups(&file, &source);
+        let next_cache = generate::import_specifier(
+            route.file.parent().unwrap_or(&project.root),
+            &project.functions_dir.join(NEXT_CACHE_FILE),
+        );
+        let (route_after, uses_next_cache) = match redirect_next_cache(
+            &route.file,
+            &route_after,
+            &next_cache,
+        ) {
+            Ok(redirect) => {
+                follow_ups.extend(redirect.moved.iter().map(|(line, name)| {
+                        format!("{file}:{line}: `{name}` needs Next.js: it now comes from {functions_dir}/{NEXT_CACHE_FILE}, which has the App Router route {REVALIDATE_CACHE_ROUTE} (written by the migration) make the call; set PETREL_REVALIDATE_SECRET in the site's environment so only your functions can call it")
+                    }));
+                follow_ups.extend(redirect.left.iter().map(|(line, what)| {
+                        format!("{file}:{line}: `{what}` (next/cache) cannot run in a Netlify Function: move that code into a Next.js route and `fetch` it from the function (by hand)")
+                    }));
+                (redirect.source, !redirect.moved.is_empty())
+            }
+            Err(_) => (route_after, false),
+        };
         let function = function_name(&route.page, kind);
         let target = format!("{functions_dir}/{function}.mts");
         candidates.push(RoutePlan {
@@ -182,7 +215,8 @@ pub fn plan_with_progress(
             schedule,
             approach: "adapter",
             rewritten: idiomatic(&route.file, &source, kind, &route.page),
-            follow_ups: follow_ups(&file, &source),
+            follow_ups,
+            uses_next_cache,
             function,
             target,
             route_before: source,
@@ -249,7 +283,47 @@ pub fn plan_with_progress(
             }
         }
     }
+    if out.routes.iter().any(|r| r.uses_next_cache) {
+        out.revalidate_cache_route = revalidate_cache_route(project);
+        if out.revalidate_cache_route.is_none() {
+            for route in out.routes.iter_mut().filter(|r| r.uses_next_cache) {
+                route.follow_ups.push(format!(
+                    "no page extension of this project is TypeScript, so the cache revalidation route was not written: add an App Router route at {REVALIDATE_CACHE_ROUTE} that calls `revalidatePath`/`revalidateTag` for each entry of the body's `revalidatePath`/`revalidateTag`"
+                ));
+            }
+        }
+    }
     out
+}
+
+/// Where the cache revalidation route goes: `api/petrel-revalidate-cache/route.<ext>` in the
+/// App Router folder (`app/`, or `src/app/` in a `src/` project), with the first TypeScript
+/// page extension.
+fn revalidate_cache_route(project: &Project) -> Option<PathBuf> {
+    let in_src = project
+        .pages_dir
+        .as_ref()
+        .is_some_and(|pages| pages.starts_with(project.root.join("src")));
+    let app = if !project.root.join("app").is_dir() && in_src {
+        project.root.join("src").join("app")
+    } else {
+        project.root.join("app")
+    };
+    let ext = typescript_extension(project)?;
+    Some(
+        app.join("api")
+            .join("petrel-revalidate-cache")
+            .join(format!("route.{ext}")),
+    )
+}
+
+/// The first page extension that is TypeScript (the routes the migration writes are).
+fn typescript_extension(project: &Project) -> Option<&str> {
+    project
+        .page_extensions
+        .iter()
+        .find(|e| e.ends_with("ts") && !e.ends_with("mts") && !e.ends_with("cts"))
+        .map(String::as_str)
 }
 
 /// For each of `files`, the project's source files that import it (relative specifiers,
@@ -336,28 +410,16 @@ fn revalidate_route(project: &Project) -> Option<PathBuf> {
         .pages_dir
         .clone()
         .unwrap_or_else(|| project.root.join("pages"));
-    let ext = project
-        .page_extensions
-        .iter()
-        .find(|e| e.ends_with("ts") && !e.ends_with("mts") && !e.ends_with("cts"))?;
+    let ext = typescript_extension(project)?;
     Some(pages.join("api").join(format!("petrel-revalidate.{ext}")))
 }
 
-/// Next.js-only APIs a function cannot call, and what becomes of each.
-const NEXT_ONLY: [(&str, &str); 3] = [
-    (
-        "res.revalidate",
-        "`res.revalidate` needs Next.js: the adapter sends it to the Next.js route /api/petrel-revalidate (written by the migration) with `fetch`; set PETREL_REVALIDATE_SECRET in the site's environment so only your functions can call it",
-    ),
-    (
-        "revalidatePath",
-        "`revalidatePath` (next/cache) cannot run in a Netlify Function: move the call into a Next.js route and `fetch` it from the function (by hand)",
-    ),
-    (
-        "revalidateTag",
-        "`revalidateTag` (next/cache) cannot run in a Netlify Function: move the call into a Next.js route and `fetch` it from the function (by hand)",
-    ),
-];
+/// Next.js-only APIs a function cannot call, and what becomes of each (`next/cache` imports
+/// are read from the syntax tree instead: see [`redirect_next_cache`]).
+const NEXT_ONLY: [(&str, &str); 1] = [(
+    "res.revalidate",
+    "`res.revalidate` needs Next.js: the adapter sends it to the Next.js route /api/petrel-revalidate (written by the migration) with `fetch`; set PETREL_REVALIDATE_SECRET in the site's environment so only your functions can call it",
+)];
 
 /// `file:line: what` for each use of a Next.js-only API in `source`.
 fn follow_ups(file: &str, source: &str) -> Vec<String> {

@@ -14,20 +14,42 @@ const templates = fileURLToPath(new URL("../templates/", import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), "petrel-templates-"));
 after(() => rmSync(outDir, { recursive: true, force: true }));
 
-async function load(file, as) {
-  const { outputText, diagnostics } = ts.transpileModule(readFileSync(join(templates, file), "utf8"), {
+// Relative `.ts` imports become `.js` (rewriteRelativeImportExtensions), ES modules all.
+writeFileSync(join(outDir, "package.json"), JSON.stringify({ type: "module" }));
+
+/** Transpiles the template `file` to `as` in outDir; `replace` maps import specifiers. */
+async function load(file, as, replace = {}) {
+  let { outputText, diagnostics } = ts.transpileModule(readFileSync(join(templates, file), "utf8"), {
     fileName: file,
     reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      rewriteRelativeImportExtensions: true,
+    },
   });
   assert.deepEqual(diagnostics, []);
+  for (const [from, to] of Object.entries(replace)) outputText = outputText.replaceAll(`"${from}"`, `"${to}"`);
   const path = join(outDir, as);
   writeFileSync(path, outputText);
   return import(pathToFileURL(path).href);
 }
 
+const nextCache = await load("next-cache.ts", "next-cache.js");
 const { runNextApiHandler } = await load("next-adapter.mts", "next-adapter.mjs");
 const { default: revalidateRoute } = await load("revalidate-route.ts", "revalidate-route.mjs");
+
+// The cache route's `next/cache`, recording the calls Next.js would get.
+const cacheCalls = [];
+globalThis.__petrelNextCacheCalls = cacheCalls;
+writeFileSync(
+  join(outDir, "next-cache-recorder.js"),
+  "export const revalidatePath = (...args) => globalThis.__petrelNextCacheCalls.push(['revalidatePath', ...args]);\n" +
+    "export const revalidateTag = (...args) => globalThis.__petrelNextCacheCalls.push(['revalidateTag', ...args]);\n",
+);
+const { POST: revalidateCacheRoute } = await load("revalidate-cache-route.ts", "revalidate-cache-route.js", {
+  "next/cache": "./next-cache-recorder.js",
+});
 
 const OPTIONS = { page: "/api/echo", basePath: "", revalidateRoute: "/api/petrel-revalidate" };
 
@@ -569,5 +591,149 @@ describe("revalidate-route.ts", () => {
     const out = await call({ body: { paths: ["/a", "/missing"] }, fail: "/missing" });
     assert.equal(out.status, 500);
     assert.deepEqual(out.json, { error: "Failed to revalidate /missing: Invalid response 404", revalidated: ["/a"] });
+  });
+});
+
+describe("revalidatePath / revalidateTag (next-cache.ts)", () => {
+  let server;
+  let origin;
+  const seen = [];
+  let answer = 200;
+  let delay = 0;
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () =>
+        setTimeout(() => {
+          seen.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(body) });
+          res.statusCode = answer;
+          res.end("{}");
+        }, delay),
+      );
+    });
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${server.address().port}`;
+  });
+  after(() => server.close());
+
+  test("each call POSTs to the cache route under basePath, finished before the function answers", async () => {
+    process.env.PETREL_REVALIDATE_SECRET = "s3cret";
+    seen.length = 0;
+    answer = 200;
+    delay = 50;
+    try {
+      const res = await run(
+        (req, res) => {
+          // Not awaited, as with Next.js: they return nothing.
+          nextCache.revalidatePath("/blog/[slug]", "page");
+          nextCache.revalidateTag("posts", "max");
+          nextCache.revalidatePath("/");
+          res.json({ ok: true });
+        },
+        { url: `${origin}/base/api/echo`, options: { basePath: "/base" } },
+      );
+      assert.equal(seen.length, 3, "all three reached the route before the answer");
+      assert.deepEqual(await res.json(), { ok: true });
+      assert.deepEqual(
+        seen.map((s) => [s.method, s.url, s.headers["x-petrel-revalidate-secret"], s.body]),
+        [
+          ["POST", "/base/api/petrel-revalidate-cache", "s3cret", { revalidatePath: [{ path: "/blog/[slug]", type: "page" }] }],
+          ["POST", "/base/api/petrel-revalidate-cache", "s3cret", { revalidateTag: [{ tag: "posts", profile: "max" }] }],
+          ["POST", "/base/api/petrel-revalidate-cache", "s3cret", { revalidatePath: [{ path: "/" }] }],
+        ],
+      );
+    } finally {
+      delete process.env.PETREL_REVALIDATE_SECRET;
+      delay = 0;
+    }
+  });
+
+  test("waitForHandler: work after res.end() (and its revalidations) ends before the answer", async () => {
+    seen.length = 0;
+    let finished = false;
+    const res = await run(
+      async (req, res) => {
+        res.status(202).end();
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        nextCache.revalidateTag("late");
+        finished = true;
+      },
+      { url: `${origin}/api/echo`, options: { waitForHandler: true } },
+    );
+    assert.equal(res.status, 202);
+    assert.equal(finished, true);
+    assert.deepEqual(seen.map((s) => s.body), [{ revalidateTag: [{ tag: "late" }] }]);
+  });
+
+  test("a failed revalidation is logged, and the function still answers", async (t) => {
+    const error = t.mock.method(console, "error", () => {});
+    answer = 500;
+    try {
+      const res = await run(
+        (req, res) => {
+          nextCache.revalidatePath("/x");
+          res.json({ ok: true });
+        },
+        { url: `${origin}/api/echo` },
+      );
+      assert.deepEqual(await res.json(), { ok: true });
+      assert.equal(error.mock.callCount(), 1);
+      assert.match(String(error.mock.calls[0].arguments[0]), /^Failed to revalidatePath\("\/x"\): \/api\/petrel-revalidate-cache answered 500/);
+    } finally {
+      answer = 200;
+    }
+  });
+
+  test("outside a function call: the site's URL, else a clear error", () => {
+    const url = process.env.URL;
+    delete process.env.URL;
+    delete process.env.DEPLOY_URL;
+    try {
+      assert.throws(() => nextCache.revalidatePath("/x"), /needs the site's URL/);
+    } finally {
+      if (url !== undefined) process.env.URL = url;
+    }
+  });
+});
+
+describe("revalidate-cache-route.ts", () => {
+  const post = (body, headers = {}) =>
+    revalidateCacheRoute(
+      new Request("http://localhost/api/petrel-revalidate-cache", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    );
+
+  test("makes each call inside Next.js as the function made it", async () => {
+    cacheCalls.length = 0;
+    const res = await post({
+      revalidatePath: [{ path: "/blog/[slug]", type: "page" }, { path: "/" }],
+      revalidateTag: [{ tag: "posts", profile: "max" }, { tag: "old" }],
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(cacheCalls, [
+      ["revalidatePath", "/blog/[slug]", "page"],
+      ["revalidatePath", "/", undefined],
+      ["revalidateTag", "posts", "max"],
+      ["revalidateTag", "old", undefined],
+    ]);
+  });
+
+  test("checks the secret; a bad body → 400 and no call", async () => {
+    cacheCalls.length = 0;
+    process.env.PETREL_REVALIDATE_SECRET = "s3cret";
+    try {
+      assert.equal((await post({ revalidateTag: [{ tag: "t" }] })).status, 401);
+      assert.equal((await post({ revalidateTag: [{ tag: "t" }] }, { "x-petrel-revalidate-secret": "no" })).status, 401);
+      assert.equal((await post({ revalidateTag: [{ tag: "t" }] }, { "x-petrel-revalidate-secret": "s3cret" })).status, 200);
+    } finally {
+      delete process.env.PETREL_REVALIDATE_SECRET;
+    }
+    assert.equal((await post({ revalidatePath: [{ path: "/x", type: "nope" }] })).status, 400);
+    assert.equal((await post({ revalidateTag: "t" })).status, 400);
+    assert.deepEqual(cacheCalls, [["revalidateTag", "t", undefined]]);
   });
 });

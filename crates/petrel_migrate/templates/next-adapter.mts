@@ -5,7 +5,8 @@
  * (`(request: Request, context: Context) => Response`): `req` and `res` behave like Next.js's
  * (`req.query`, `req.cookies`, `req.body` parsing, `res.status/send/json/redirect`, …) and what
  * the handler writes becomes the function's `Response`. `res.revalidate()` asks the Next.js API
- * route the migration added (`pages/api/petrel-revalidate`) to revalidate the page.
+ * route the migration added (`pages/api/petrel-revalidate`) to revalidate the page;
+ * `revalidatePath`/`revalidateTag` (./next-cache.ts) are finished before the function answers.
  *
  * You may edit this file, and delete it once every handler that imports it has been rewritten
  * for Netlify's own API.
@@ -16,6 +17,7 @@ import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 import { parse as parseUrlEncoded } from "node:querystring";
 import { Readable, Stream } from "node:stream";
+import { type CacheCall, cacheCalls } from "./next-cache.ts";
 
 /** Any Pages API handler (`NextApiHandler` from `next` fits without `next` installed). */
 export type NextApiHandlerLike = (req: any, res: any) => unknown;
@@ -37,6 +39,12 @@ export interface NextAdapterOptions {
    * was written so far.
    */
   externalResolver?: boolean;
+  /**
+   * Answer only once the handler's promise has settled, even when it ended the response
+   * earlier. Background and scheduled functions set it: their answer is not used, and a
+   * platform may stop the function once it has answered, cutting off the handler's work.
+   */
+  waitForHandler?: boolean;
 }
 
 /** What the adapter reads from Netlify's `Context`. */
@@ -138,20 +146,27 @@ export async function runNextApiHandler(
     connection,
   });
 
-  return new Promise<Response>((resolve) => {
+  const call: CacheCall = { url: request.url, basePath: options.basePath, pending: [] };
+  let settled: Promise<void> = Promise.resolve();
+  const response = await new Promise<Response>((resolve) => {
     const res = new ApiResponse(request, req, options, resolve);
     let result: unknown;
     try {
-      result = handler(req, res);
+      result = cacheCalls().run(call, () => handler(req, res));
     } catch (error) {
       res[FAIL](error);
       return;
     }
-    Promise.resolve(result).then(
+    settled = Promise.resolve(result).then(
       () => res[SETTLED](),
       (error: unknown) => res[FAIL](error),
     );
   });
+  if (options.waitForHandler) await settled;
+  // Revalidations started by the handler end before the function does (as at the end of a
+  // Next.js request); one may start another.
+  while (call.pending.length > 0) await Promise.all(call.pending.splice(0));
+  return response;
 }
 
 /**

@@ -42,7 +42,9 @@ fn migrate(files: &[(&str, &str)]) -> String {
         out.push_str(&format!("{} ⨯ {}\n", problem.page, problem.error));
     }
     for change in changes(&project, &plan, false) {
-        if change.shown.ends_with("next-adapter.mts") || change.shown.contains("petrel-revalidate")
+        if change.shown.ends_with("next-adapter.mts")
+            || change.shown.ends_with("next-cache.ts")
+            || change.shown.contains("petrel-revalidate")
         {
             out.push_str(&format!("\n(creates {})\n", change.shown));
         } else {
@@ -126,4 +128,10 @@ shape!(
     normal_route_is_left_alone,
     "pages/api/hello.ts",
     "export default (req, res) => res.json({ hello: 'world' });\nexport const config = { api: { bodyParser: false } };\n"
+);
+
+shape!(
+    scheduled_with_next_cache_calls,
+    "src/pages/api/cache/[kind].ts",
+    "import { revalidatePath, revalidateTag as tag, unstable_cache } from \"next/cache\";\n\nconst posts = unstable_cache(async () => [], [\"posts\"]);\n\nexport default async function handler(req, res) {\n  await posts();\n  revalidatePath(\"/blog/[slug]\", \"page\");\n  tag(\"posts\", \"max\");\n  res.end();\n}\n\nexport const config = { type: \"experimental-scheduled\", schedule: \"@hourly\" };\n"
 );

@@ -1,0 +1,3 @@
+export async function GET(req, ctx) {
+  return Response.json({ params: await ctx.params, isPromise: ctx.params instanceof Promise });
+}

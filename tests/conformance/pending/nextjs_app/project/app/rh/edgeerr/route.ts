@@ -1,0 +1,5 @@
+export const runtime = "edge";
+
+export function GET() {
+  throw new Error("edge boom");
+}

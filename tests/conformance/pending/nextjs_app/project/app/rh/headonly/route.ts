@@ -1,0 +1,3 @@
+export function HEAD() {
+  return new Response(null, { headers: { "x-only": "head" } });
+}

@@ -1,0 +1,3 @@
+export async function GET(req, ctx) {
+  return Response.json({ where: "dynamic", params: await ctx.params });
+}

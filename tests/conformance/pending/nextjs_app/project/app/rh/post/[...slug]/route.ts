@@ -1,0 +1,3 @@
+export async function GET(req, ctx) {
+  return Response.json({ where: "slug", params: await ctx.params });
+}

@@ -1,0 +1,6 @@
+import { permanentRedirect, redirect } from "next/navigation";
+
+export function GET(req) {
+  if (req.nextUrl.searchParams.has("p")) permanentRedirect("/perm");
+  redirect("/elsewhere");
+}

@@ -1,0 +1,5 @@
+export const revalidate = 60;
+
+export function GET() {
+  return Response.json({ fixed: "revalidate-60" });
+}

@@ -1,0 +1,3 @@
+export default function h(req, res) {
+  res.json({ from: "pages" });
+}
