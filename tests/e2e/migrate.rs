@@ -157,19 +157,25 @@ fn migrated_functions_do_what_the_advanced_routes_did() {
 /// Next-shaped stand-in of its API types.
 #[test]
 fn the_generated_functions_type_check() {
-    let tools = crate::harness::repo_root().join("crates/petrel_migrate/templates-test");
-    let tsc = tools.join("node_modules/.bin/tsc");
-    assert!(
-        tsc.is_file(),
-        "run `npm ci` in {} first (scripts/test.sh does)",
-        tools.display()
-    );
     let project = copy_fixture("advanced-routes");
     let migrated = petrel(&["migrate"], project.path());
     assert!(
         migrated.status.success(),
         "{}",
         String::from_utf8_lossy(&migrated.stderr)
+    );
+    type_check(project.path());
+}
+
+/// Runs `tsc --noEmit` (strict) on the project's functions and pages, with the real
+/// `@netlify/functions` types and the stand-in for `next`'s.
+fn type_check(project: &Path) {
+    let tools = crate::harness::repo_root().join("crates/petrel_migrate/templates-test");
+    let tsc = tools.join("node_modules/.bin/tsc");
+    assert!(
+        tsc.is_file(),
+        "run `npm ci` in {} first (scripts/test.sh does)",
+        tools.display()
     );
     let tsconfig = serde_json::json!({
         "compilerOptions": {
@@ -184,18 +190,19 @@ fn the_generated_functions_type_check() {
             "paths": {
                 "@netlify/functions": [tools.join("node_modules/@netlify/functions")],
                 "next": [tools.join("sample/next-types.ts")],
+                "next/cache": [tools.join("sample/next-cache-types.ts")],
             },
         },
-        "include": ["netlify/functions/**/*.mts", "pages/**/*.ts"],
+        "include": ["netlify/functions/**/*.mts", "pages/**/*.ts", "lib/**/*.ts"],
     });
     std::fs::write(
-        project.path().join("tsconfig.json"),
+        project.join("tsconfig.json"),
         serde_json::to_string_pretty(&tsconfig).unwrap(),
     )
     .unwrap();
     let checked = Command::new(&tsc)
         .args(["--noEmit", "-p"])
-        .arg(project.path().join("tsconfig.json"))
+        .arg(project.join("tsconfig.json"))
         .output()
         .expect("run tsc");
     assert!(
@@ -207,9 +214,9 @@ fn the_generated_functions_type_check() {
 }
 
 /// The background fixture's advanced route (our rewrite of the official migration example's
-/// `pages/api/[slug]/background-function.ts`), migrated with `--delete-routes`: the route file
-/// is gone, and the same request reaches the handler with the same slug, body and attempt
-/// header.
+/// `pages/api/[slug]/background-function.ts`), migrated with `--delete-routes`: its handler is
+/// rewritten for Netlify's API, the route file is gone, and the same request reaches the
+/// handler with the same slug, body and attempt header.
 #[test]
 fn the_migration_examples_background_route_keeps_its_url_and_input() {
     let project = copy_fixture("background");
@@ -254,10 +261,17 @@ fn the_migration_examples_background_route_keeps_its_url_and_input() {
         root.join("netlify/functions/slug-background-function-background.mts")
             .is_file()
     );
+    let function = std::fs::read_to_string(
+        root.join("netlify/functions/slug-background-function-background.mts"),
+    )
+    .unwrap();
     assert!(
-        root.join("netlify/functions/_petrel/routes/slug-background-function-background.ts")
-            .is_file()
+        function.contains("decodeURIComponent(context.params.slug)")
+            && function.contains("await nextBody(request)")
+            && function.contains("request.headers.get(\"x-petrel-attempt\")"),
+        "rewritten for Netlify's API:\n{function}"
     );
+    assert!(!root.join("netlify/functions/_petrel").exists());
     assert!(
         !root.join("pages/api/[slug]").exists(),
         "the route and its emptied folder go"
@@ -266,8 +280,11 @@ fn the_migration_examples_background_route_keeps_its_url_and_input() {
 }
 
 /// Simple handlers, migrated with `--delete-routes`, are rewritten for Netlify's API (no
-/// adapter): the same request and the same schedule give the same records before and after,
-/// and the generated files type-check.
+/// adapter), and a JavaScript one reading `req.cookies` moves next to its function and keeps
+/// the adapter:
+/// the same request (an encoded route parameter, a repeated search parameter, a
+/// header, a form body) and the same schedule give the same records before and after, and the
+/// generated files type-check.
 #[test]
 fn simple_handlers_are_rewritten_and_behave_the_same() {
     let project = crate::harness::project_with(&[
@@ -278,7 +295,11 @@ fn simple_handlers_are_rewritten_and_behave_the_same() {
         ),
         (
             "pages/api/[slug]/import.ts",
-            "import type { NextApiRequest, NextApiResponse } from \"next\";\nimport { record } from \"../../../lib/record\";\n\nexport default async function importItems(req: NextApiRequest, res: NextApiResponse) {\n  record({ who: \"import\", method: req.method, slug: req.query.slug });\n  res.status(200).json({ done: true });\n}\n\nexport const config = { type: \"experimental-background\" };\n",
+            "import type { NextApiRequest, NextApiResponse } from \"next\";\nimport { record } from \"../../../lib/record\";\n\nexport default async function importItems(req: NextApiRequest, res: NextApiResponse) {\n  record({ who: \"import\", method: req.method, slug: req.query.slug, dry: req.query.dry, ua: req.headers[\"user-agent\"], body: req.body });\n  res.status(200).json({ done: true });\n}\n\nexport const config = { type: \"experimental-background\" };\n",
+        ),
+        (
+            "pages/api/session.js",
+            "import { record } from \"../../lib/record\";\n\nexport default async (req, res) => {\n  record({ who: \"session\", session: req.cookies.session });\n  res.end();\n};\n\nexport const config = { type: \"experimental-background\" };\n",
         ),
         (
             "pages/api/refresh.ts",
@@ -288,16 +309,25 @@ fn simple_handlers_are_rewritten_and_behave_the_same() {
     let out = project.path().join("runs.jsonl");
     let run = |project: &Path| {
         let server = start_fast(project, &out);
-        let reply = server.request("POST", "/api/abc/import", &[], b"");
+        let reply = server.request(
+            "POST",
+            "/api/a%20b/import?dry=1&dry=2",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("user-agent", "petrel-test"),
+            ],
+            b"items=1&items=2&name=a+b",
+        );
+        assert_eq!(reply.status, 202, "{}", reply.text());
+        let reply = server.request("POST", "/api/session", &[("cookie", "session=s%201")], b"");
         assert_eq!(reply.status, 202, "{}", reply.text());
         let deadline = Instant::now() + Duration::from_secs(20);
+        let all = ["import", "refresh", "session"];
         loop {
             let got = lines(&out);
-            let done = ["import", "refresh"]
-                .iter()
-                .all(|who| got.iter().any(|l| l["who"] == *who));
+            let done = all.iter().all(|who| got.iter().any(|l| l["who"] == *who));
             if done || Instant::now() > deadline {
-                let mut got: Vec<serde_json::Value> = ["import", "refresh"]
+                let mut got: Vec<serde_json::Value> = all
                     .iter()
                     .filter_map(|who| got.iter().find(|l| l["who"] == *who).cloned())
                     .collect();
@@ -311,8 +341,9 @@ fn simple_handlers_are_rewritten_and_behave_the_same() {
     assert_eq!(
         before,
         [
-            serde_json::json!({"who": "import", "method": "POST", "slug": "abc"}),
+            serde_json::json!({"who": "import", "method": "POST", "slug": "a b", "dry": ["1", "2"], "ua": "petrel-test", "body": {"items": ["1", "2"], "name": "a b"}}),
             serde_json::json!({"who": "refresh", "method": "POST", "next_run": "2026-11-22T17:55:00.000Z"}),
+            serde_json::json!({"who": "session", "session": "s 1"}),
         ],
         "{logs}"
     );
@@ -327,11 +358,17 @@ fn simple_handlers_are_rewritten_and_behave_the_same() {
         text.contains("scheduled, schedule \"*/5 * * * *\", rewrite"),
         "{text}"
     );
+    assert!(
+        text.contains("background, path /api/session, adapter"),
+        "{text}"
+    );
     let root = project.path();
     assert!(
-        !root.join("netlify/functions/_petrel").exists(),
-        "no adapter needed"
+        root.join("netlify/functions/_petrel/routes/session-background.js")
+            .is_file(),
+        "a handler that needs the adapter moves next to its function"
     );
+    assert!(!root.join("pages/api/session.js").exists());
     assert!(!root.join("pages/api/refresh.ts").exists());
     let function = std::fs::read_to_string(root.join("netlify/functions/refresh.mts")).unwrap();
     assert!(
@@ -340,6 +377,15 @@ fn simple_handlers_are_rewritten_and_behave_the_same() {
             && function.contains("import { record } from \"../../lib/record\";"),
         "{function}"
     );
+    let function =
+        std::fs::read_to_string(root.join("netlify/functions/slug-import-background.mts")).unwrap();
+    assert!(
+        function.contains("const body = await nextBody(request);")
+            && function.contains("searchParam(request, \"dry\")"),
+        "{function}"
+    );
+    type_check(root);
+    let _ = std::fs::remove_file(&out);
     let (after, logs) = run(project.path());
     assert_eq!(after, before, "{logs}");
 }

@@ -52,6 +52,16 @@ pub fn function_source(
     base_path: &str,
 ) -> String {
     let import = import_specifier(functions_dir, route_file);
+    // A JavaScript route has no types: without `allowJs`, strict TypeScript refuses the import.
+    let untyped = matches!(
+        route_file.extension().and_then(|e| e.to_str()),
+        Some("js" | "jsx" | "mjs" | "cjs")
+    );
+    let ignore = if untyped {
+        "// @ts-ignore: a JavaScript module (no types)\n"
+    } else {
+        ""
+    };
     let (what, config) = what_and_config(plan);
     let quoted = |s: &str| serde_json::to_string(s).expect("a string");
     let options: String = plan
@@ -65,7 +75,7 @@ pub fn function_source(
          // runtime no longer builds. The route's handler runs unchanged, through the adapter in\n\
          // ./{ADAPTER_FILE}; the function ends when the handler does (its answer is not used).\n\
          import type {{ Config, Context }} from \"@netlify/functions\";\n\
-         import handler from {import};\n\
+         {ignore}import handler from {import};\n\
          import {{ runNextApiHandler }} from \"./{ADAPTER_FILE}\";\n\
          \n\
          export default (request: Request, context: Context) =>\n  \
@@ -107,19 +117,32 @@ fn what_and_config(plan: &RoutePlan) -> (&'static str, String) {
 }
 
 /// The function file for a route whose handler was rewritten for Netlify's API (`module`:
-/// the rewritten module, its imports already pointing from the functions folder).
+/// the rewritten module, its imports already pointing from the functions folder). A `.mjs`
+/// target (the route was JavaScript) gets JavaScript, with the config typed by JSDoc.
 pub fn rewritten_function_source(plan: &RoutePlan, module: &str) -> String {
     let (what, config) = what_and_config(plan);
+    let javascript = plan.target.ends_with(".mjs");
+    let (import, config_head) = if javascript {
+        (
+            "",
+            "/** @type {import(\"@netlify/functions\").Config} */\nexport const config = {\n",
+        )
+    } else {
+        (
+            "import type { Config, Context } from \"@netlify/functions\";\n",
+            "export const config: Config = {\n",
+        )
+    };
     format!(
         "// Migrated by `petrel migrate` from {file},\n\
          // a Next.js advanced API route (`type: \"{what}\"`) that Netlify's Next.js\n\
-         // runtime no longer builds. Its handler, rewritten for Netlify's API: `request.method`,\n\
-         // `context.params`, the JSON body; the answer is ignored (as it was), so the calls\n\
+         // runtime no longer builds. Its handler, rewritten for Netlify's API: `request`,\n\
+         // `context.params`, the body; the answer is ignored (as it was), so the calls\n\
          // that made it keep only their arguments.\n\
-         import type {{ Config, Context }} from \"@netlify/functions\";\n\
+         {import}\
          {module}\n\
          \n\
-         export const config: Config = {{\n{config}}};\n",
+         {config_head}{config}}};\n",
         file = plan.file,
         module = module.trim_end(),
     )

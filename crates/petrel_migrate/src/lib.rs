@@ -31,7 +31,7 @@ pub use generate::{
     import_specifier,
 };
 pub use naming::{Kind, function_name, function_path};
-pub use rewrite::idiomatic;
+pub use rewrite::{Handler, idiomatic};
 
 /// One route's migration.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -214,7 +214,13 @@ pub fn plan_with_progress(
                 .then(|| function_path(&project.base_path, &route.page)),
             schedule,
             approach: "adapter",
-            rewritten: idiomatic(&route.file, &source, kind, &route.page),
+            rewritten: idiomatic(&rewrite::Handler {
+                file: &route.file,
+                source: &source,
+                kind,
+                page: &route.page,
+                body_parsed: route.config.body_parser,
+            }),
             follow_ups,
             uses_next_cache,
             function,
@@ -271,6 +277,13 @@ pub fn plan_with_progress(
         }
         if delete_routes && route.used_by.is_empty() && route.rewritten.is_some() {
             route.approach = "rewrite";
+            // A JavaScript handler stays JavaScript.
+            if [".js", ".jsx", ".mjs", ".cjs"]
+                .iter()
+                .any(|ext| route.file.ends_with(ext))
+            {
+                route.target = route.target.replace(".mts", ".mjs");
+            }
         }
     }
     if out.routes.iter().any(apply::uses_revalidate) {
