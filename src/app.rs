@@ -697,6 +697,37 @@ fn route_tables(
             });
         }
     }
+    // App Router route handlers share the URL space (and its precedence) with Pages routes.
+    let first_app_id = project.routes.len() + project.functions.len();
+    for (offset, route) in project.app_routes.iter().enumerate() {
+        let id = (first_app_id + offset) as u32;
+        let pattern = RoutePattern::parse(&route.page)
+            .with_context(|| format!("bad route pattern for {}", route.file.display()))?;
+        entries.push((
+            pattern,
+            RouteTarget {
+                id,
+                page: route.page.clone(),
+                timeout: route
+                    .segment
+                    .max_duration
+                    .map(Duration::from_secs_f64)
+                    .unwrap_or(default_timeout),
+                background: false,
+                scheduled: false,
+                build_error: route.error.as_ref().map(|e| Arc::from(e.message.as_str())),
+            },
+        ));
+        if route.error.is_none() {
+            worker_routes.push(WorkerRoute {
+                id,
+                page: route.page.clone(),
+                module: route.module.clone(),
+                kind: "app",
+                config: route.segment.worker_settings(&route.methods),
+            });
+        }
+    }
     let functions = Functions::new(NetlifyRouteTable::new(by_path), all_functions);
     Ok((
         RouteTable::new(entries)?,

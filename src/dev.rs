@@ -105,6 +105,7 @@ fn current_errors(project: &Project) -> HashSet<String> {
         .routes
         .iter()
         .filter_map(|r| r.error.as_ref())
+        .chain(project.app_routes.iter().filter_map(|r| r.error.as_ref()))
         .chain(project.functions.iter().filter_map(|f| f.error.as_ref()))
         .map(|e| e.message.clone())
         .collect()
@@ -119,6 +120,16 @@ fn signature(project: &Project) -> String {
             route.page,
             route.module.display(),
             route.config,
+            route.error
+        ));
+    }
+    for route in &project.app_routes {
+        text.push_str(&format!(
+            "{}|{}|{:?}|{:?}|{:?}\n",
+            route.page,
+            route.module.display(),
+            route.methods,
+            route.segment,
             route.error
         ));
     }

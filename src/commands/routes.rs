@@ -38,15 +38,43 @@ pub fn run(args: RoutesArgs, json: bool) -> anyhow::Result<()> {
     for function in &project.functions {
         rows.push(function_row(function, &project.root));
     }
+    let mut next_rows: Vec<(String, Row)> = Vec::new();
     for route in &project.routes {
-        rows.push(Row {
-            route: url(route),
-            file: rel(route),
-            kind: kind(&route.config),
-            config: config_summary(&route.config),
-            error: route.error.as_ref().map(|e| e.message.clone()),
-        });
+        next_rows.push((
+            route.page.clone(),
+            Row {
+                route: url(route),
+                file: rel(route),
+                kind: kind(&route.config),
+                config: config_summary(&route.config),
+                error: route.error.as_ref().map(|e| e.message.clone()),
+            },
+        ));
     }
+    // App Router route handlers share the URL space with Pages routes.
+    for route in &project.app_routes {
+        next_rows.push((
+            route.page.clone(),
+            Row {
+                route: format!("{}{}", project.base_path, route.page),
+                file: route
+                    .file
+                    .strip_prefix(&project.root)
+                    .unwrap_or(&route.file)
+                    .display()
+                    .to_string(),
+                kind: if route.methods.is_empty() {
+                    "app (no methods)".to_string()
+                } else {
+                    format!("app {}", route.methods.join(" "))
+                },
+                config: route.segment.summary(),
+                error: route.error.as_ref().map(|e| e.message.clone()),
+            },
+        ));
+    }
+    next_rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.extend(next_rows.into_iter().map(|(_, row)| row));
     let broken = rows.iter().filter(|r| r.error.is_some()).count();
     if json {
         let rows: Vec<serde_json::Value> = rows

@@ -30,6 +30,7 @@ const METHODS_EXPECTING_BODY: &[&str] = &["PATCH", "POST", "PUT"];
 /// Every suite folder under `tests/conformance/`, each run by the test of the same name.
 const SUITES: &[&str] = &[
     "netlify_functions",
+    "nextjs_app",
     "nextjs_config",
     "nextjs_env",
     "nextjs_pages",
@@ -55,6 +56,13 @@ fn nextjs_env_conformance() {
 #[test]
 fn nextjs_config_conformance() {
     run_suite("nextjs_config");
+}
+
+/// Fixture b: App Router route handlers (reference §9.3 cases 108-133 and cases 140+ of our
+/// own), with one Pages API route beside them.
+#[test]
+fn nextjs_app_conformance() {
+    run_suite("nextjs_app");
 }
 
 #[test]

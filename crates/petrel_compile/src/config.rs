@@ -38,7 +38,36 @@ pub struct StaticExports {
     /// Every other ESM export name (value exports only, no types), in source order — e.g.
     /// `GET`, `POST`, `config`.
     pub named_exports: Vec<String>,
+    /// App Router segment config (`export const dynamic = "force-static"`, `revalidate`,
+    /// `dynamicParams`, `fetchCache`, `preferredRegion`) as literal values, in source order.
+    /// Their values are checked by the project, which knows what each may be. One that is
+    /// not a literal is a problem only for an App Router route (Pages routes ignore them), so
+    /// it is kept here rather than failing the extraction.
+    pub segment: Vec<(String, Result<Value, SegmentProblem>)>,
 }
+
+/// A segment config export that is not statically readable, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentProblem {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What is wrong and how to fix it.
+    pub message: String,
+    /// The offending source line with a caret underneath.
+    pub code_frame: String,
+}
+
+/// The App Router segment config exports read statically (besides `runtime` and
+/// `maxDuration`, which Pages routes share).
+pub const SEGMENT_EXPORTS: [&str; 5] = [
+    "dynamic",
+    "revalidate",
+    "dynamicParams",
+    "fetchCache",
+    "preferredRegion",
+];
 
 const VALID_RUNTIMES: &[&str] = &["nodejs", "edge", "experimental-edge"];
 
@@ -127,6 +156,8 @@ enum Special {
     Config,
     Runtime,
     MaxDuration,
+    /// One of [`SEGMENT_EXPORTS`].
+    Segment(&'static str),
 }
 
 impl Special {
@@ -135,7 +166,10 @@ impl Special {
             "config" => Some(Self::Config),
             "runtime" => Some(Self::Runtime),
             "maxDuration" => Some(Self::MaxDuration),
-            _ => None,
+            _ => SEGMENT_EXPORTS
+                .iter()
+                .find(|s| **s == name)
+                .map(|s| Self::Segment(s)),
         }
     }
 
@@ -144,6 +178,7 @@ impl Special {
             Self::Config => "config",
             Self::Runtime => "runtime",
             Self::MaxDuration => "maxDuration",
+            Self::Segment(name) => name,
         }
     }
 }
@@ -249,10 +284,7 @@ impl<'a> Extractor<'_, 'a> {
                     if let BindingPattern::BindingIdentifier(ident) = &declarator.id
                         && let Some(special) = Special::from_name(ident.name.as_str())
                     {
-                        self.check_const(special, var.kind, ident.span)?;
-                        if let Some(init) = &declarator.init {
-                            self.special_value(special, init)?;
-                        }
+                        self.read_special(special, var.kind, ident.span, declarator.init.as_ref())?;
                     }
                 }
             }
@@ -282,6 +314,45 @@ impl<'a> Extractor<'_, 'a> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Checks and reads the `const` declaring `special`. A segment config problem is kept
+    /// in [`StaticExports::segment`] instead of failing (see there).
+    fn read_special(
+        &mut self,
+        special: Special,
+        kind: VariableDeclarationKind,
+        span: Span,
+        init: Option<&Expression<'a>>,
+    ) -> Result<(), CompileError> {
+        let mut result = self.check_const(special, kind, span);
+        if result.is_ok()
+            && let Some(init) = init
+        {
+            result = self.special_value(special, init);
+        }
+        match (special, result) {
+            (
+                Special::Segment(name),
+                Err(CompileError::Config {
+                    line,
+                    column,
+                    message,
+                    code_frame,
+                    ..
+                }),
+            ) => {
+                let problem = SegmentProblem {
+                    line,
+                    column,
+                    message,
+                    code_frame,
+                };
+                self.out.segment.push((name.to_owned(), Err(problem)));
+                Ok(())
+            }
+            (_, result) => result,
+        }
     }
 
     fn check_const(
@@ -327,11 +398,12 @@ impl<'a> Extractor<'_, 'a> {
                 if let BindingPattern::BindingIdentifier(ident) = &declarator.id
                     && ident.name == local
                 {
-                    self.check_const(special, var.kind, ident.span)?;
-                    if let Some(init) = &declarator.init {
-                        self.special_value(special, init)?;
-                    }
-                    return Ok(());
+                    return self.read_special(
+                        special,
+                        var.kind,
+                        ident.span,
+                        declarator.init.as_ref(),
+                    );
                 }
             }
         }
@@ -368,6 +440,11 @@ impl<'a> Extractor<'_, 'a> {
                         init.get_inner_expression().span(),
                         "runtime",
                     )?);
+                }
+            }
+            Special::Segment(name) => {
+                if let Some(value) = self.value(init, name)? {
+                    self.out.segment.push((name.to_owned(), Ok(value)));
                 }
             }
             Special::MaxDuration => {
@@ -677,6 +754,42 @@ mod tests {
             err.to_string(),
             "pages/api/t.ts:2:57: unsupported value for `config.api.bodyParser.sizeLimit`: `size` is an identifier; Next.js reads `config` statically, so it must be a literal (string, number, boolean, object or array). Fix: inline the value."
         );
+    }
+
+    #[test]
+    fn segment_config_is_read_and_its_problems_kept() {
+        let got = extract(
+            "export const dynamic = 'force-static';\nconst r = 60;\nexport { r as revalidate };\nexport let fetchCache = 'auto';\nexport const preferredRegion = ['iad1'];\nexport const dynamicParams = flag;\nexport async function GET() {}\n",
+        )
+        .unwrap();
+        assert_eq!(got.segment.len(), 5, "{:?}", got.segment);
+        assert_eq!(
+            got.segment[0],
+            ("dynamic".into(), Ok(json!("force-static")))
+        );
+        assert_eq!(got.segment[1], ("revalidate".into(), Ok(json!(60))));
+        let (name, fetch_cache) = &got.segment[2];
+        assert_eq!(name, "fetchCache");
+        assert!(
+            fetch_cache
+                .as_ref()
+                .unwrap_err()
+                .message
+                .contains("declared with `let`")
+        );
+        assert_eq!(
+            got.segment[3],
+            ("preferredRegion".into(), Ok(json!(["iad1"])))
+        );
+        let (name, problem) = &got.segment[4];
+        assert_eq!(name, "dynamicParams");
+        let problem = problem.as_ref().unwrap_err();
+        assert_eq!((problem.line, problem.column), (6, 30));
+        assert!(
+            problem.message.contains("`flag` is an identifier"),
+            "{problem:?}"
+        );
+        assert!(got.named_exports.contains(&"GET".to_string()));
     }
 
     #[test]

@@ -315,6 +315,26 @@ pub(crate) const PLATFORM_SHIMS: [(&str, &str, &str); 1] = [(
     include_str!("../shims/netlify-functions.mjs"),
 )];
 
+/// Modules petrel always provides, installed or not: Next.js's request-bound APIs, which need
+/// Next's server around them (the shims hand over to the worker's implementation).
+pub(crate) const NEXT_SHIMS: [(&str, &str, &str); 3] = [
+    (
+        "next/server",
+        "next-server",
+        include_str!("../shims/next-server.mjs"),
+    ),
+    (
+        "next/headers",
+        "next-headers",
+        include_str!("../shims/next-headers.mjs"),
+    ),
+    (
+        "next/navigation",
+        "next-navigation",
+        include_str!("../shims/next-navigation.mjs"),
+    ),
+];
+
 /// Prefix of the specifiers oxc's transform emits for its runtime helpers.
 pub(crate) const HELPER_PREFIX: &str = "@oxc-project/runtime/helpers/";
 
@@ -418,6 +438,10 @@ impl Resolvers {
             .any(|p| specifier.starts_with(p))
         {
             return Ok(Target::Unchanged);
+        }
+        let bare = specifier.strip_suffix(".js").unwrap_or(specifier);
+        if let Some((_, shim, _)) = NEXT_SHIMS.iter().find(|(s, _, _)| *s == bare) {
+            return Ok(Target::Shim(shim));
         }
         let dir = importer.parent().unwrap_or(importer);
         let resolver = self.resolver(kind);

@@ -126,7 +126,7 @@ use std::{
 use oxc::allocator::Allocator;
 
 pub use crate::{
-    config::{StaticExports, extract_static_exports},
+    config::{SEGMENT_EXPORTS, SegmentProblem, StaticExports, extract_static_exports},
     error::CompileError,
     netlify::{
         NetlifyApi, NetlifyExports, NetlifyWarning, SCHEDULE_CRON_ERROR, SCHEDULE_UNUSED_ERROR,
@@ -511,6 +511,7 @@ impl Compiler {
     fn platform_shim(&self, name: &str) -> Result<PathBuf, CompileError> {
         let source = imports::PLATFORM_SHIMS
             .iter()
+            .chain(&imports::NEXT_SHIMS)
             .find(|(_, shim, _)| *shim == name)
             .map_or("", |(_, _, source)| source);
         let path = self

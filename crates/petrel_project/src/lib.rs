@@ -1,16 +1,19 @@
-//! What a project is, as Petrel serves it: the Pages API routes found on disk, each route's
-//! static `config` (validated), and the JavaScript the workers load for it.
+//! What a project is, as Petrel serves it: the Pages API routes and App Router route handlers
+//! found on disk, each route's static config (validated), and the JavaScript the workers load
+//! for it.
 //!
 //! Loading a project is the "build" step of `petrel start`: every problem (a bad config, a
 //! syntax error, an import that does not resolve) is collected and reported together, each
 //! naming its file and line, before anything is served.
 
+mod app;
 mod config;
 mod env;
 mod netlify;
 mod next_config;
 mod settings;
 
+pub use app::{Dynamic, HTTP_METHODS, SegmentConfig, read_route_handler};
 pub use config::{PagesApiConfig, RouteKind, Runtime, parse_size};
 pub use env::{EnvFiles, load_env_files, parse_dotenv};
 pub use netlify::{
@@ -60,6 +63,23 @@ pub struct ApiRoute {
     pub error: Option<RouteError>,
 }
 
+/// One App Router route handler (`app/**/route.ts`), ready to serve.
+#[derive(Debug, Clone)]
+pub struct AppRoute {
+    /// Route pattern, e.g. `/api/items/[id]` (groups left out).
+    pub page: String,
+    /// The user's source file.
+    pub file: PathBuf,
+    /// The built module the worker imports (empty when `error` is set).
+    pub module: PathBuf,
+    /// The HTTP methods it exports, in Next's order (`DELETE GET HEAD OPTIONS PATCH POST PUT`).
+    pub methods: Vec<String>,
+    /// Its segment config.
+    pub segment: SegmentConfig,
+    /// Why the route cannot be served.
+    pub error: Option<RouteError>,
+}
+
 /// A problem that keeps one route from being served, worded for people: the file (and
 /// `line:column` when known), the message and, for syntax errors, a code frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +108,7 @@ impl Project {
         self.routes
             .iter()
             .filter_map(|r| r.error.as_ref())
+            .chain(self.app_routes.iter().filter_map(|r| r.error.as_ref()))
             .chain(self.functions.iter().filter_map(|f| f.error.as_ref()))
             .filter(move |e| e.in_schedule == in_schedule)
     }
@@ -127,6 +148,10 @@ pub struct Project {
     pub pages_dir: Option<PathBuf>,
     /// Every API route, in precedence order.
     pub routes: Vec<ApiRoute>,
+    /// `app/` or `src/app/`, when there is one.
+    pub app_dir: Option<PathBuf>,
+    /// Every App Router route handler, sorted by page.
+    pub app_routes: Vec<AppRoute>,
     /// The Netlify Functions folder (which may not exist).
     pub functions_dir: PathBuf,
     /// Every Netlify Function, by name.
@@ -276,8 +301,11 @@ impl ProjectBuilder {
             .map(String::as_str)
             .collect();
         let scan = petrel_router::scan_pages_api(&root, &extensions)?;
+        let app_scan = petrel_router::scan_app_routes(&root, &extensions)?;
+        petrel_router::check_app_pages_conflicts(&app_scan, &scan, &root)?;
         let mut warnings = next_config.warnings.clone();
         warnings.extend(scan.warnings.iter().cloned());
+        warnings.extend(app_scan.warnings.iter().cloned());
         let compiler = self.compiler()?;
         compiler.reset_transpiled();
         let mut routes = Vec::with_capacity(scan.routes.len());
@@ -344,6 +372,11 @@ impl ProjectBuilder {
             }
             routes.push(route);
         }
+        let mut app_routes = Vec::with_capacity(app_scan.routes.len());
+        for discovered in app_scan.routes {
+            live_files.insert(discovered.file.clone());
+            app_routes.push(self.build_app_route(discovered.page, discovered.file));
+        }
         let netlify_toml = NetlifyToml::load(&root).map_err(|e| ProjectError::Build(vec![e]))?;
         let functions_dir = root.join(
             netlify_toml
@@ -386,6 +419,8 @@ impl ProjectBuilder {
                 root,
                 pages_dir: scan.pages_dir,
                 routes,
+                app_dir: app_scan.app_dir,
+                app_routes,
                 functions_dir,
                 functions,
                 base_path: next_config.base_path.clone(),
@@ -443,6 +478,40 @@ impl ProjectBuilder {
         }
         self.next_config = Some((stamp, config.clone()));
         Ok(config)
+    }
+
+    /// Reads, checks and builds one App Router route handler.
+    fn build_app_route(&mut self, page: String, file: PathBuf) -> AppRoute {
+        let shown = rel(&self.root, &file);
+        let mut route = AppRoute {
+            page,
+            file,
+            module: PathBuf::new(),
+            methods: Vec::new(),
+            segment: SegmentConfig::default(),
+            error: None,
+        };
+        let read = self
+            .route_exports(&route.file)
+            .and_then(|exports| read_route_handler(&exports, &shown, &route.page));
+        match read {
+            Ok((methods, segment)) => {
+                route.methods = methods;
+                route.segment = segment;
+            }
+            Err(message) => {
+                route.error = Some(RouteError::new(message));
+                return route;
+            }
+        }
+        let compiler = &mut self.compiler.as_mut().expect("compiler created").1;
+        match compiler.build_entry(&route.file) {
+            Ok(module) => route.module = module,
+            Err(err) => {
+                route.error = Some(RouteError::new(describe_compile_error(&self.root, &err)));
+            }
+        }
+        route
     }
 
     /// Reads, checks and builds one Netlify Function.

@@ -32,6 +32,16 @@ impl fmt::Display for RouteRef {
     }
 }
 
+/// A file of the App Router named in an error: the name Next.js gives it and the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppEntryRef {
+    /// Next's name for the file: its path inside the app directory without the extension,
+    /// e.g. `/(shop)/api/cart/route` or `/api/cart/page`.
+    pub entry: String,
+    /// The file, relative to the project root.
+    pub file: PathBuf,
+}
+
 /// What is wrong with a route pattern. The `Display` text explains the problem and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PatternProblem {
@@ -178,7 +188,68 @@ pub enum RouterError {
         "no page extensions given: pass at least one (Next.js's default is [\"tsx\", \"ts\", \"jsx\", \"js\"])"
     )]
     NoPageExtensions,
-    /// A directory of the pages tree could not be read.
+    /// Two App Router route handlers resolve to the same URL, through route groups `(…)` or
+    /// parallel-route slots `@…` (both left out of the URL). The first sentence is Next.js's
+    /// build error, which names the later file first.
+    #[error(
+        "Conflicting routes at {page}: route at {} and route at {}. {} and {} both serve `{page}` \
+         (route groups `(...)` and slots `@...` are left out of the URL); delete or move one of them",
+        first.entry, second.entry, first.file.display(), second.file.display()
+    )]
+    ConflictingAppRoutes {
+        /// The URL both resolve to.
+        page: String,
+        /// The route named first.
+        first: Box<AppEntryRef>,
+        /// The route named second.
+        second: Box<AppEntryRef>,
+    },
+    /// An App Router route handler and a page resolve to the same URL (e.g. `route.ts` beside
+    /// `page.tsx`). The first sentence is Next.js's build error.
+    #[error(
+        "Conflicting route and page at {page}: route at {} and page at {}. {} and {} both serve \
+         `{page}`; a URL has either a route handler or a page: delete one of them or move it to another folder",
+        route.entry, app_page.entry, route.file.display(), app_page.file.display()
+    )]
+    ConflictingRouteAndPage {
+        /// The URL both resolve to.
+        page: String,
+        /// The route handler (`route.<ext>`).
+        route: Box<AppEntryRef>,
+        /// The page (`page.<ext>`).
+        app_page: Box<AppEntryRef>,
+    },
+    /// An App Router route handler and a Pages API route have the same page. The first two
+    /// sentences are Next.js's build error.
+    #[error(
+        "App Router and Pages Router both match path: {page}\n\
+         Next.js does not support having both App Router and Pages Router routes matching the same path. \
+         Please remove one of the conflicting routes.\n\
+         The conflicting files: {} (App Router) and {} (Pages Router)",
+        app_file.display(), pages_file.display()
+    )]
+    AppAndPagesConflict {
+        /// The page both define, e.g. `/api/items`.
+        page: String,
+        /// The App Router file, relative to the project root.
+        app_file: PathBuf,
+        /// The Pages Router file, relative to the project root.
+        pages_file: PathBuf,
+    },
+    /// The pages directory and the app directory are not in the same folder (one at the root,
+    /// the other under `src/`). The first sentence is Next.js's build error.
+    #[error(
+        "`pages` and `app` directories should be under the same folder: found {} and {}; \
+         move one of them so that both are at the project root or both under `src/`",
+        pages_dir.display(), app_dir.display()
+    )]
+    SplitSourceDirs {
+        /// The pages directory, relative to the project root.
+        pages_dir: PathBuf,
+        /// The app directory, relative to the project root.
+        app_dir: PathBuf,
+    },
+    /// A directory of the pages or app tree could not be read.
     #[error("cannot read {}: {source}; check that it exists and is readable", path.display())]
     Io {
         /// The directory (or file) that could not be read.

@@ -15,6 +15,7 @@ const { Duplex } = require("node:stream");
 const { pathToFileURL } = require("node:url");
 const { preparePagesRoute, servePagesRoute, PagesResponse } = require("./adapters/nextjs_pages.cjs");
 const { serveEdgeApi } = require("./adapters/nextjs_edge.cjs");
+const { serveAppRoute } = require("./adapters/nextjs_app.cjs");
 const { serveNetlifyFunction } = require("./adapters/netlify.cjs");
 const { devErrorText } = require("./code_frame.cjs");
 
@@ -196,7 +197,8 @@ let settings = { dev: false, basePath: "", root: "" };
 /**
  * @typedef {{ id: number, page: string, module: string, kind: string, config: any }} RouteSpec
  * @typedef {{ spec: RouteSpec, loadModule: () => Promise<any>, log: any, cached: Promise<any> | null,
- *   pages: import("./adapters/nextjs_pages.cjs").PagesRoute | null }} RouteState
+ *   pages: import("./adapters/nextjs_pages.cjs").PagesRoute | null,
+ *   app: { cached: Promise<any> | null } }} RouteState
  */
 
 /** @param {RouteSpec} spec @returns {RouteState} */
@@ -217,6 +219,7 @@ function routeState(spec) {
     },
     log: makeLog(spec.page),
     pages: null,
+    app: { cached: null },
   };
   if (spec.kind === "pages" && spec.config.runtime !== "edge") {
     state.pages = preparePagesRoute({
@@ -310,6 +313,17 @@ function serveRequest(req, res) {
   const params = meta.p || NO_PARAMS;
   const served = route.pages
     ? servePagesRoute(req, res, route.pages, params)
+    : route.spec.kind === "app"
+      ? serveAppRoute(req, res, {
+          page: route.spec.page,
+          params,
+          config: route.spec.config,
+          dev: settings.dev,
+          loadModule: route.loadModule,
+          log: route.log,
+          server: server_address,
+          state: route.app,
+        })
     : route.spec.kind === "netlify"
       ? serveNetlifyFunction(req, res, {
           name: route.spec.config.name,

@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod netlify;
+mod nextjs_app;
 mod project_a;
 mod project_c;
 mod scan;
