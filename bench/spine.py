@@ -54,8 +54,8 @@ def rss_mb(pid):
     return total / 1024
 
 
-def wait_first_200(port, proc, timeout=60):
-    url = f"http://127.0.0.1:{port}/api/hello"
+def wait_first_200(port, proc, timeout=60, path="/api/hello"):
+    url = f"http://127.0.0.1:{port}{path}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -496,7 +496,8 @@ pub async fn start_generation(
         project.base_path.clone(),
         project.trailing_slash,
     )
-    .with_functions(functions);
+    .with_functions(functions)
+    .with_app_router(project.app_dir.is_some());
     if let Some(init) = background_init {
         // Jobs run on their own, lower-priority workers (DECISIONS.md), so a CPU-heavy job
         // does not slow the HTTP workers down.

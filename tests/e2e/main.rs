@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `petrel` binary, real Node workers, a real HTTP client.
 
+mod app_router;
 mod background;
 mod cli;
 mod conformance;

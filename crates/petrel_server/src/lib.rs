@@ -72,6 +72,8 @@ pub struct Generation {
     /// The lower-priority workers that run background jobs (else `pool`).
     background_pool: Option<WorkerPool>,
     normalize: NormalizeOptions,
+    /// The project has an App Router (`app/`): unmatched paths get its not-found page.
+    app_router: bool,
 }
 
 impl Generation {
@@ -98,7 +100,26 @@ impl Generation {
                 base_path,
                 trailing_slash,
             },
+            app_router: false,
         }
+    }
+
+    /// The project has an App Router: a path no route matches gets its not-found page (which
+    /// varies on the RSC headers) rather than the Pages 404, as with `next start`.
+    pub fn with_app_router(mut self, app_router: bool) -> Self {
+        self.app_router = app_router;
+        self
+    }
+
+    fn not_found(&self, dev: bool) -> Response<ServerBody> {
+        let mut response = pages::error_page(StatusCode::NOT_FOUND, dev);
+        if self.app_router {
+            response.headers_mut().insert(
+                hyper::header::VARY,
+                hyper::header::HeaderValue::from_static(pages::APP_NOT_FOUND_VARY),
+            );
+        }
+        response
     }
 
     /// The Netlify Functions it serves (before the Next.js routes).
@@ -324,16 +345,16 @@ async fn route_and_dispatch(
         Normalized::Route { pathname, .. } => pathname,
         Normalized::Redirect { location } => return (pages::normalize_redirect(&location), None),
         Normalized::BadRequest => return (pages::error_page(StatusCode::BAD_REQUEST, dev), None),
-        Normalized::NotFound => return (pages::error_page(StatusCode::NOT_FOUND, dev), None),
+        Normalized::NotFound => return (generation.not_found(dev), None),
     };
     let Some(matched) = generation.routes.match_path(&pathname) else {
-        return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
+        return (generation.not_found(dev), None);
     };
     let route = matched.value;
     // On Netlify a scheduled route was rewritten to its 404 page; `next dev` runs it as a
     // normal route, and so does `petrel dev`.
     if route.scheduled && !dev {
-        return (pages::error_page(StatusCode::NOT_FOUND, dev), None);
+        return (generation.not_found(dev), None);
     }
     if let Some(error) = &route.build_error {
         let html = accepts_html(req.headers());

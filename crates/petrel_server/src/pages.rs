@@ -35,6 +35,9 @@ fn base36(mut n: u64) -> String {
     String::from_utf8(out).expect("ascii digits")
 }
 
+/// `vary` of the App Router's not-found page (its RSC headers, then the compression's).
+pub const APP_NOT_FOUND_VARY: &str = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch, Accept-Encoding";
+
 /// An HTML error page (404, 400, 500) with the headers Next's error pages carry.
 pub fn error_page(status: StatusCode, dev: bool) -> Response<ServerBody> {
     let title = match status.as_u16() {

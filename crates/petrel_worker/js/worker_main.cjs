@@ -318,6 +318,7 @@ function serveRequest(req, res) {
           page: route.spec.page,
           params,
           config: route.spec.config,
+          basePath: settings.basePath,
           dev: settings.dev,
           loadModule: route.loadModule,
           log: route.log,

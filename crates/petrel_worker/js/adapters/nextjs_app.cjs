@@ -15,11 +15,9 @@
  */
 "use strict";
 const { Readable } = require("node:stream");
-const { originalGlobal, isWebResponse } = require("./web.cjs");
+const { originalGlobal, isWebResponse, writeWebBody } = require("./web.cjs");
 const { describeForPage, sendErrorPage, renderErrorPage } = require("./nextjs_pages/error_page.cjs");
 
-const webRequest = originalGlobal("Request");
-const webHeaders = originalGlobal("Headers");
 const webResponse = originalGlobal("Response");
 
 /** What `vary` says on every answer of a Node route handler. */
@@ -30,6 +28,49 @@ const HTTP_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"
 const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 /** Next's `cache-control` lifetime for a prerendered response without `revalidate`. */
 const YEAR = 31536000;
+
+/** Petrel's `next/*` implementation, loaded on the first App Router request. */
+let next = /** @type {null | {
+  NextRequest: typeof import('../next/server.cjs').NextRequest,
+  store: typeof import('../next/request_store.cjs'),
+  interpretThrown: typeof import('../next/navigation.cjs').interpretThrown,
+  HandlerRequest: any,
+}} */ (null);
+
+function loadNext() {
+  if (next) return next;
+  const { NextRequest } = require("../next/server.cjs");
+  /**
+   * The request a handler gets: a NextRequest whose `signal` is made on first use (most
+   * handlers never read it, and an AbortSignal is among the costliest objects of a request)
+   * and aborts when the client goes away.
+   */
+  class HandlerRequest extends NextRequest {
+    /** @type {{ aborted: boolean, controller: AbortController | null }} */
+    #client;
+    /** @param {string} url @param {any} init @param {{ aborted: boolean, controller: AbortController | null }} client */
+    constructor(url, init, client) {
+      super(url, init);
+      this.#client = client;
+    }
+
+    get signal() {
+      const client = this.#client;
+      if (!client.controller) {
+        client.controller = new AbortController();
+        if (client.aborted) client.controller.abort();
+      }
+      return client.controller.signal;
+    }
+  }
+  next = {
+    NextRequest,
+    store: require("../next/request_store.cjs"),
+    interpretThrown: require("../next/navigation.cjs").interpretThrown,
+    HandlerRequest,
+  };
+  return next;
+}
 
 // The shims of `next/server`, `next/headers` and `next/navigation` that route modules import
 // (written by the compiler) hand over to these, loaded on first use.
@@ -59,6 +100,7 @@ if (!(/** @type {any} */ (globalThis)[MODULES_KEY])) {
  *
  * @typedef {object} AppContext
  * @property {string} page
+ * @property {string} basePath next.config `basePath` ("" when none)
  * @property {Record<string, string | string[]>} params decoded route parameters
  * @property {AppRouteConfig} config
  * @property {boolean} dev
@@ -133,10 +175,9 @@ async function serveAppRoute(req, res, ctx) {
   }
   const handler = mod[name];
 
-  const { NextRequest } = require("../next/server.cjs");
-  const { runWithRequest, finishResponse, runAfter } = require("../next/request_store.cjs");
-  const { interpretThrown } = require("../next/navigation.cjs");
-  const request = new NextRequest(webRequestFor(req, res, ctx));
+  const { store: requestStore, interpretThrown } = loadNext();
+  const { runWithRequest, finishResponse, runAfter } = requestStore;
+  const request = handlerRequest(req, res, ctx);
   const context = { params: Promise.resolve(ctx.params) };
   /** @type {any} */
   let store;
@@ -176,14 +217,19 @@ async function serveAppRoute(req, res, ctx) {
 }
 
 /**
- * The Web request a handler gets: `http://localhost:<port>` and the target with its query
- * re-serialised, as Next gives it (`?a=%ZZ&b` → `?a=%25ZZ&b=`).
+ * The request a handler gets: `http://localhost:<port>` and the target without the basePath,
+ * its query re-serialised, as Next gives it (`?a=%ZZ&b` → `?a=%25ZZ&b=`).
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  * @param {AppContext} ctx
  */
-function webRequestFor(req, res, ctx) {
-  const target = req.url ?? "/";
+function handlerRequest(req, res, ctx) {
+  // Next removes the basePath before the handler runs (request.url and nextUrl alike).
+  let target = req.url ?? "/";
+  if (ctx.basePath && target.startsWith(ctx.basePath)) {
+    const rest = target.slice(ctx.basePath.length);
+    target = rest.startsWith("/") ? rest : `/${rest}`;
+  }
   const q = target.indexOf("?");
   let path = target;
   // `force-static`: the handler sees the request it would be prerendered with, even when it is
@@ -193,41 +239,47 @@ function webRequestFor(req, res, ctx) {
     const query = emptied ? "" : new URLSearchParams(target.slice(q + 1)).toString();
     path = target.slice(0, q) + (query ? `?${query}` : "");
   }
-  const headers = new (webHeaders())();
+  // Pairs, not a Headers object: the Request fills its own list from them once.
+  /** @type {[string, string][]} */
+  const headers = [];
   if (!emptied) {
     const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
     addForwarded(headers, req, ctx.server);
   }
-  const controller = new AbortController();
+  const client = { aborted: false, controller: /** @type {AbortController | null} */ (null) };
   res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
+    if (res.writableFinished) return;
+    client.aborted = true;
+    client.controller?.abort();
   });
   const method = req.method ?? "GET";
   /** @type {RequestInit & { duplex?: string }} */
-  const init = { method, headers, signal: controller.signal };
+  const init = { method, headers };
   if (method !== "GET" && method !== "HEAD") {
     init.body = /** @type {any} */ (Readable.toWeb(req));
     init.duplex = "half";
   }
-  return new (webRequest())(new URL(path, `http://localhost:${ctx.server.port}`), init);
+  return new (loadNext().HandlerRequest)(`http://localhost:${ctx.server.port}${path}`, init, client);
 }
 
 /**
  * The `x-forwarded-*` headers Next adds when the client did not send them (client values are
  * kept), after the client's own.
- * @param {Headers} headers @param {import('node:http').IncomingMessage} req
+ * @param {[string, string][]} headers @param {import('node:http').IncomingMessage} req
  * @param {{ host?: string, port: number }} server
  */
 function addForwarded(headers, req, server) {
+  const h = req.headers;
   const ip = req.socket?.remoteAddress;
-  if (!headers.has("x-forwarded-for") && ip !== undefined) headers.set("x-forwarded-for", ip);
-  if (!headers.has("x-forwarded-host")) {
+  if (h["x-forwarded-for"] === undefined && ip !== undefined) headers.push(["x-forwarded-for", ip]);
+  if (h["x-forwarded-host"] === undefined) {
     const host = server.host ?? "localhost";
-    headers.set("x-forwarded-host", headers.get("host") ?? `${host.includes(":") ? `[${host}]` : host}:${server.port}`);
+    const fallback = `${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+    headers.push(["x-forwarded-host", typeof h.host === "string" ? h.host : fallback]);
   }
-  if (!headers.has("x-forwarded-port")) headers.set("x-forwarded-port", String(server.port));
-  if (!headers.has("x-forwarded-proto")) headers.set("x-forwarded-proto", "http");
+  if (h["x-forwarded-port"] === undefined) headers.push(["x-forwarded-port", String(server.port)]);
+  if (h["x-forwarded-proto"] === undefined) headers.push(["x-forwarded-proto", "http"]);
 }
 
 /**
@@ -245,9 +297,11 @@ function prerendered(config, exported) {
  * @param {Function} handler @param {AppContext} ctx @returns {Promise<Prerendered>}
  */
 async function render(handler, ctx) {
-  const { NextRequest } = require("../next/server.cjs");
-  const { runWithRequest, finishResponse } = require("../next/request_store.cjs");
-  const request = new NextRequest(new (webRequest())(`http://localhost:${ctx.server.port}${ctx.page}`));
+  const {
+    NextRequest,
+    store: { runWithRequest, finishResponse },
+  } = loadNext();
+  const request = new NextRequest(`http://localhost:${ctx.server.port}${ctx.page}`);
   const response = await runWithRequest(request, async (/** @type {any} */ s) => {
     const result = await handler(request, { params: Promise.resolve(ctx.params) });
     if (!isWebResponse(result)) throw new Error(`No response is returned from route handler '${ctx.page}'.`);
@@ -318,25 +372,7 @@ async function send(res, response, ctx, method) {
   if (vary.length > 0) res.setHeader("vary", vary.join(", "));
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  if (!response.body || method === "HEAD" || [204, 304].includes(response.status)) {
-    if (response.body) response.body.cancel().catch(() => {});
-    // Next sends even an empty body chunked, except where there is no body at all.
-    if (method !== "HEAD" && response.status !== 204 && response.status !== 304) res.flushHeaders();
-    res.end();
-    return;
-  }
-  res.flushHeaders();
-  const reader = response.body.getReader();
-  res.once("close", () => {
-    if (!res.writableFinished) reader.cancel().catch(() => {});
-  });
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (res.destroyed) return;
-    if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
-  }
-  res.end();
+  await writeWebBody(res, response, { head: method === "HEAD", chunked: true });
 }
 
 /**

@@ -67,7 +67,7 @@ function toWebRequest(req, res, origin, target) {
 }
 
 /**
- * Writes a Web `Response` to a Node response, streaming its body.
+ * Writes a Web `Response` to a Node response, streaming its body (edge Pages API routes).
  * @param {import('node:http').ServerResponse} res
  * @param {Response} response
  */
@@ -80,23 +80,107 @@ async function sendWebResponse(res, response) {
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  if (!response.body) {
+  await writeWebBody(res, response, { head: res.req?.method === "HEAD", chunked: true });
+}
+
+/**
+ * Writes the body of a Web `Response` whose status and headers are set on `res`: the one
+ * body writer of every `Request → Response` handler (App Router routes, Netlify v2 functions,
+ * edge Pages API routes), so they answer alike.
+ * - `head`: a HEAD request: no body (a stream is cancelled).
+ * - `chunked`: the body goes out chunked even when it is all there (Next.js does; Netlify
+ *   sends it with its length). With no body at all (`null`), the answer is empty but still
+ *   chunked then, except for 204 and 304.
+ * @param {import('node:http').ServerResponse} res
+ * @param {Response} response
+ * @param {{ head: boolean, chunked: boolean }} options
+ */
+async function writeWebBody(res, response, { head, chunked }) {
+  const noBody = head || response.status === 204 || response.status === 304;
+  const known = noBody ? undefined : knownBody(response);
+  if (known !== undefined) {
+    // The whole body is already there (a string, JSON, bytes): write it at once rather than
+    // through a stream reader, which costs more than the rest of the response.
+    if (chunked) res.flushHeaders();
+    res.end(known);
+    return;
+  }
+  const body = response.body;
+  if (!body || noBody) {
+    body?.cancel().catch(() => {});
+    if (chunked && !noBody) res.flushHeaders();
     res.end();
     return;
   }
-  // Head first, so the body goes out chunked as it is produced.
-  res.flushHeaders();
-  const reader = response.body.getReader();
-  res.once("close", () => {
-    if (!res.writableFinished) reader.cancel().catch(() => {});
-  });
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (res.destroyed) return;
-    if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+  await pumpWebStream(res, body);
+}
+
+/** undici's internal state slot of a `Response` (found once; undefined if it ever changes). */
+let stateSymbol = /** @type {symbol | undefined | null} */ (null);
+
+/**
+ * The body of a `Response` built from a string or bytes (`new Response("…")`, `Response.json`),
+ * read from undici's state without touching the stream; undefined for streamed, used or other
+ * bodies (those go through `pumpWebStream`).
+ * @param {Response} response @returns {string | Uint8Array | undefined}
+ */
+function knownBody(response) {
+  if (stateSymbol === null) {
+    stateSymbol = Object.getOwnPropertySymbols(new Response("")).find((s) => s.description === "state");
   }
-  res.end();
+  if (!stateSymbol || response.bodyUsed) return undefined;
+  const body = /** @type {any} */ (response)[stateSymbol]?.body;
+  if (!body || body.stream?.locked) return undefined;
+  const source = body.source;
+  if (typeof source === "string" || source instanceof Uint8Array) return source;
+  return undefined;
+}
+
+/**
+ * Stream a Web body to the response, each chunk written as soon as it is read (head first, so the
+ * client sees chunks as they come, reference case 33). Stops when the client goes away.
+ * @param {import('node:http').ServerResponse} res
+ * @param {ReadableStream<any>} body
+ */
+async function pumpWebStream(res, body) {
+  res.flushHeaders();
+  const reader = body.getReader();
+  const onClose = () => {
+    if (!res.writableFinished) reader.cancel().catch(() => {});
+  };
+  res.once("close", onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      /** @type {Uint8Array} */
+      let chunk;
+      if (value instanceof Uint8Array) chunk = value;
+      else if (typeof value === "string") chunk = Buffer.from(value, "utf8");
+      else if (ArrayBuffer.isView(value)) chunk = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      else if (value instanceof ArrayBuffer) chunk = new Uint8Array(value);
+      else throw new TypeError(`The response body stream produced a chunk that is not bytes (${typeof value})`);
+      if (chunk.byteLength === 0) continue;
+      if (!res.write(chunk)) await drained(res);
+    }
+    if (!res.destroyed) res.end();
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
+/** Resolves on `drain`, or when the response closes first. @param {import('node:http').ServerResponse} res */
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve(undefined);
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /** @param {unknown} value */
@@ -108,4 +192,11 @@ function isWebResponse(value) {
   );
 }
 
-module.exports = { originalGlobal, toWebRequest, sendWebResponse, isWebResponse };
+module.exports = {
+  originalGlobal,
+  toWebRequest,
+  sendWebResponse,
+  writeWebBody,
+  pumpWebStream,
+  isWebResponse,
+};

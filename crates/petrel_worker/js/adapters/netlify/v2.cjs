@@ -5,7 +5,7 @@
  * (reference §2.1, §2.3, §2.4; cases 1, 2, 27-33).
  */
 "use strict";
-const { originalGlobal, isWebResponse } = require("../web.cjs");
+const { originalGlobal, isWebResponse, writeWebBody, pumpWebStream } = require("../web.cjs");
 const {
   PLATFORM_HEADERS,
   platformHeaders,
@@ -303,93 +303,8 @@ async function sendResponse(req, res, response, jar, ctx) {
   for (const [name, value] of entries) res.setHeader(name, value);
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
 
-  const known = knownBody(response);
-  if (known !== undefined) {
-    // The whole body is already there (a string, JSON, bytes): write it at once rather than
-    // through a stream reader, which cost more than the rest of the response.
-    if (req.method === "HEAD") res.end();
-    else res.end(known);
-    return;
-  }
-  const body = response.body;
-  if (!body) {
-    res.end();
-    return;
-  }
-  if (req.method === "HEAD") {
-    body.cancel().catch(() => {});
-    res.end();
-    return;
-  }
-  await pumpWebStream(res, body);
-}
-
-/** undici's internal state slot of a `Response` (found once; undefined if it ever changes). */
-let stateSymbol = /** @type {symbol | undefined | null} */ (null);
-
-/**
- * The body of a `Response` built from a string or bytes (`new Response("…")`, `Response.json`),
- * read from undici's state without touching the stream; undefined for streamed, used or other
- * bodies (those go through `pumpWebStream`).
- * @param {Response} response @returns {string | Uint8Array | undefined}
- */
-function knownBody(response) {
-  if (stateSymbol === null) {
-    stateSymbol = Object.getOwnPropertySymbols(new Response("")).find((s) => s.description === "state");
-  }
-  if (!stateSymbol || response.bodyUsed) return undefined;
-  const body = /** @type {any} */ (response)[stateSymbol]?.body;
-  if (!body || body.stream?.locked) return undefined;
-  const source = body.source;
-  if (typeof source === "string" || source instanceof Uint8Array) return source;
-  return undefined;
-}
-
-/**
- * Stream a Web body to the response, each chunk written as soon as it is read (head first, so the
- * client sees chunks as they come, reference case 33). Stops when the client goes away.
- * @param {import('node:http').ServerResponse} res
- * @param {ReadableStream<any>} body
- */
-async function pumpWebStream(res, body) {
-  res.flushHeaders();
-  const reader = body.getReader();
-  const onClose = () => {
-    if (!res.writableFinished) reader.cancel().catch(() => {});
-  };
-  res.once("close", onClose);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (res.destroyed) return;
-      /** @type {Uint8Array} */
-      let chunk;
-      if (value instanceof Uint8Array) chunk = value;
-      else if (typeof value === "string") chunk = Buffer.from(value, "utf8");
-      else if (ArrayBuffer.isView(value)) chunk = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      else if (value instanceof ArrayBuffer) chunk = new Uint8Array(value);
-      else throw new TypeError(`The response body stream produced a chunk that is not bytes (${typeof value})`);
-      if (chunk.byteLength === 0) continue;
-      if (!res.write(chunk)) await drained(res);
-    }
-    if (!res.destroyed) res.end();
-  } finally {
-    res.off("close", onClose);
-  }
-}
-
-/** Resolves on `drain`, or when the response closes first. @param {import('node:http').ServerResponse} res */
-function drained(res) {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve(undefined);
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+  // Netlify sends a body that is all there with its length (`chunked: false`).
+  await writeWebBody(res, response, { head: req.method === "HEAD", chunked: false });
 }
 
 module.exports = {
