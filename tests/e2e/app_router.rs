@@ -307,3 +307,33 @@ fn petrel_routes_lists_app_routes_with_methods_and_segment_config() {
         "{text}"
     );
 }
+
+#[test]
+fn an_app_route_and_a_pages_route_on_one_url_stop_the_start_naming_both_files() {
+    let project = crate::harness::project_with(&[
+        ("package.json", "{\"private\":true}"),
+        (
+            "app/api/hello/route.ts",
+            "export const GET = () => Response.json({ from: \"app\" });\n",
+        ),
+        (
+            "pages/api/hello.ts",
+            "export default (req, res) => res.json({ from: \"pages\" });\n",
+        ),
+    ]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .arg("routes")
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("App Router and Pages Router both match path: /api/hello")
+            && text.contains("app/api/hello/route.ts")
+            && text.contains("pages/api/hello.ts"),
+        "{text}"
+    );
+    let server = Server::try_start(project.path(), &[]);
+    assert!(server.is_err(), "petrel start refuses the project");
+}
