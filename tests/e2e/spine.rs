@@ -52,6 +52,26 @@ fn docs_examples_behave_as_documented() {
         serde_json::json!({"greeting": "Hello, Ada!"})
     );
 
+    // An App Router route handler beside them.
+    let item = server.request(
+        "GET",
+        "/api/items/a%20b?field=x&field=y",
+        &[("cookie", "views=2")],
+        b"",
+    );
+    assert_eq!(
+        item.json(),
+        serde_json::json!({"id": "a b", "fields": ["x", "y"], "views": 3})
+    );
+    assert_eq!(item.header("set-cookie"), Some("views=3; Path=/"));
+    let deleted = server.request("DELETE", "/api/items/7", &[], b"");
+    assert_eq!(
+        (deleted.status, deleted.header("x-deleted")),
+        (204, Some("7"))
+    );
+    let options = server.request("OPTIONS", "/api/items/7", &[], b"");
+    assert_eq!(options.header("allow"), Some("DELETE, GET, HEAD, OPTIONS"));
+
     // Unmatched /api/* is Next's HTML 404 page.
     let missing = server.get("/api/nope");
     assert_eq!(missing.status, 404);
