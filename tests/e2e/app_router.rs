@@ -337,3 +337,27 @@ fn an_app_route_and_a_pages_route_on_one_url_stop_the_start_naming_both_files() 
     let server = Server::try_start(project.path(), &[]);
     assert!(server.is_err(), "petrel start refuses the project");
 }
+
+#[test]
+fn dev_serves_a_saved_route_handler_and_a_new_one_on_the_next_request() {
+    let project = copy_fixture("app-router");
+    let server = Server::start_dev(project.path(), &["--workers", "1"]);
+    assert_eq!(server.get("/api/features/json?q=1").status, 200);
+    crate::harness::write_file(
+        project.path(),
+        "app/api/features/json/route.ts",
+        "export const GET = () => Response.json({ edited: true });\n",
+    );
+    assert_eq!(
+        server.get("/api/features/json").json(),
+        serde_json::json!({"edited": true})
+    );
+    crate::harness::write_file(
+        project.path(),
+        "app/api/(new)/fresh/route.ts",
+        "export const POST = () => new Response(\"fresh\", { status: 201 });\n",
+    );
+    let fresh = server.request("POST", "/api/fresh", &[], b"");
+    assert_eq!((fresh.status, fresh.text()), (201, "fresh".to_string()));
+    assert_eq!(server.get("/api/fresh").status, 405);
+}
