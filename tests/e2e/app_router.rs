@@ -361,3 +361,34 @@ fn dev_serves_a_saved_route_handler_and_a_new_one_on_the_next_request() {
     assert_eq!((fresh.status, fresh.text()), (201, "fresh".to_string()));
     assert_eq!(server.get("/api/fresh").status, 405);
 }
+
+#[test]
+fn a_non_literal_segment_config_is_a_build_error_and_edge_is_shown() {
+    let project = crate::harness::project_with(&[
+        ("package.json", "{\"private\":true}"),
+        (
+            "app/api/cached/route.ts",
+            "const mode = \"force-static\";\nexport const dynamic = mode;\nexport const GET = () => Response.json({});\n",
+        ),
+        (
+            "app/api/edgy/route.ts",
+            "export const runtime = \"edge\";\nexport const GET = () => Response.json({});\n",
+        ),
+    ]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_petrel"))
+        .arg("routes")
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("app/api/cached/route.ts:2:24 (route /api/cached)")
+            && text.contains("`mode` is an identifier"),
+        "{text}"
+    );
+    assert!(
+        text.contains("runtime=edge (run in Node with the Web APIs)"),
+        "{text}"
+    );
+}
