@@ -106,7 +106,7 @@ if (!(/** @type {any} */ (globalThis)[MODULES_KEY])) {
  * @property {boolean} dev
  * @property {() => Promise<any>} loadModule
  * @property {{ error: (msg: string, err?: unknown) => void, describe?: (err: unknown) => string }} log
- * @property {{ port: number }} server
+ * @property {{ host?: string, port: number }} server
  * @property {{ cached: Promise<Prerendered> | null }} state per-route state kept between requests
  *
  * @typedef {{ status: number, statusText: string, headers: [string, string][], body: Buffer | null }} Prerendered
@@ -167,10 +167,10 @@ async function serveAppRoute(req, res, ctx) {
       const allow = new Set(exported);
       if (allow.has("GET")) allow.add("HEAD");
       allow.add("OPTIONS");
-      send(res, new (webResponse())(null, { status: 204, headers: { allow: [...allow].sort().join(", ") } }), ctx, method);
+      await send(res, new (webResponse())(null, { status: 204, headers: { allow: [...allow].sort().join(", ") } }), ctx, method);
       return;
     }
-    send(res, new (webResponse())(null, { status: 405 }), ctx, method);
+    await send(res, new (webResponse())(null, { status: 405 }), ctx, method);
     return;
   }
   const handler = mod[name];
