@@ -78,6 +78,7 @@ pub fn ready(
             url = %local,
             address = %addr,
             routes = project.routes.len(),
+            app_routes = project.app_routes.len(),
             functions = project.functions.len(),
             env_files = %env_files.join(","),
             ms = took.as_millis() as u64,
@@ -102,6 +103,9 @@ pub fn ready(
         let _ = writeln!(out, "   - Environments: {}", env_files.join(", "));
     }
     let _ = writeln!(out, "   - API routes:   {}", project.routes.len());
+    if !project.app_routes.is_empty() {
+        let _ = writeln!(out, "   - App routes:   {}", project.app_routes.len());
+    }
     if !project.functions.is_empty() {
         let _ = writeln!(out, "   - Functions:    {}", project.functions.len());
     }
