@@ -18,6 +18,11 @@ const { serveEdgeApi } = require("./adapters/nextjs_edge.cjs");
 const { serveAppRoute } = require("./adapters/nextjs_app.cjs");
 const { serveNetlifyFunction } = require("./adapters/netlify.cjs");
 const { devErrorText } = require("./code_frame.cjs");
+const { installLazyResponse } = require("./adapters/lazy_response.cjs");
+
+// After the adapters took Node's own classes (`originalGlobal`), before any user code: a
+// Response made from a string or bytes keeps its body as it is until something reads it.
+installLazyResponse();
 
 // Keep our own references: user code may patch globals after it is loaded.
 const { parse: jsonParse, stringify: jsonStringify } = JSON;

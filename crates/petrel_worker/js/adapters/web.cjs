@@ -6,6 +6,7 @@
  */
 "use strict";
 const { Readable } = require("node:stream");
+const { keptBody } = require("./lazy_response.cjs");
 
 /**
  * The value a global Web API class (`Request`, `Response`, …) had before any user module loaded
@@ -125,6 +126,8 @@ let stateSymbol = /** @type {symbol | undefined | null} */ (null);
  * @param {Response} response @returns {string | Uint8Array | undefined}
  */
 function knownBody(response) {
+  const kept = keptBody(response);
+  if (kept !== undefined) return kept;
   if (stateSymbol === null) {
     stateSymbol = Object.getOwnPropertySymbols(new Response("")).find((s) => s.description === "state");
   }

@@ -280,8 +280,12 @@ class NextResponse extends BaseResponse {
    * @param {any} body @param {ResponseInit} [init]
    */
   static json(body, init) {
-    const response = BaseResponse.json(body, init);
-    return new NextResponse(response.body, response);
+    const text = JSON.stringify(body);
+    // `Response.json`'s own error for what JSON cannot hold (undefined, a function…).
+    if (typeof text !== "string") return BaseResponse.json(body, init);
+    const headers = new BaseHeaders(init?.headers);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    return new NextResponse(text, { status: init?.status, statusText: init?.statusText, headers });
   }
 
   /**
