@@ -7,7 +7,7 @@ let timer: ReturnType<typeof setInterval> | null = null;
 function record() {
   const dir = process.env.BENCH_HITS_DIR;
   if (!dir || timer) return;
-  const file = `${dir}/hits-${process.pid}`;
+  const file = `${dir}/app-hits-${process.pid}`;
   timer = setInterval(() => writeFileSync(file, String(hits)), 200);
   timer.unref();
 }
