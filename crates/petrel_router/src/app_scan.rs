@@ -39,13 +39,13 @@
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{AppEntryRef, RouteRef, RouterError};
 use crate::pattern::RoutePattern;
 use crate::scan::{DiscoveredRoute, PagesScan};
 use crate::table::RouteTable;
+use crate::walk::{FolderWalk, absolute_root, checked_extensions, split_extension};
 
 /// The App Router route handlers of a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,12 +119,9 @@ impl Entry {
 }
 
 struct Walk<'a> {
-    root: PathBuf,
+    folders: FolderWalk,
     extensions: Vec<&'a str>,
     entries: Vec<Entry>,
-    warnings: Vec<String>,
-    /// Canonical paths of the folders being walked (for symlink loops).
-    ancestors: Vec<PathBuf>,
 }
 
 /// Scans `project_root` for App Router route handlers. `page_extensions` is Next's
@@ -134,30 +131,11 @@ pub fn scan_app_routes(
     project_root: &Path,
     page_extensions: &[&str],
 ) -> Result<AppScan, RouterError> {
-    if page_extensions.is_empty() {
-        return Err(RouterError::NoPageExtensions);
-    }
-    let mut extensions = Vec::with_capacity(page_extensions.len());
-    for ext in page_extensions {
-        let trimmed = ext.trim_start_matches('.');
-        if trimmed.is_empty() {
-            return Err(RouterError::InvalidPageExtension {
-                extension: (*ext).to_owned(),
-            });
-        }
-        extensions.push(trimmed);
-    }
-    let root = std::path::absolute(project_root).map_err(|source| RouterError::Io {
-        path: project_root.to_path_buf(),
-        source,
-    })?;
-
+    let extensions = checked_extensions(page_extensions)?;
     let mut walk = Walk {
-        root: root.clone(),
+        folders: FolderWalk::new(absolute_root(project_root)?),
         extensions,
         entries: Vec::new(),
-        warnings: Vec::new(),
-        ancestors: Vec::new(),
     };
     let app_dir = walk.choose_app_dir()?;
     if let Some(app_dir) = &app_dir {
@@ -166,7 +144,7 @@ pub fn scan_app_routes(
 
     let Walk {
         entries,
-        mut warnings,
+        folders: FolderWalk { mut warnings, .. },
         ..
     } = walk;
     let routes = resolve(entries, &mut warnings)?;
@@ -208,10 +186,7 @@ pub fn api_route_table(
     app: &AppScan,
     project_root: &Path,
 ) -> Result<RouteTable<NextRoute>, RouterError> {
-    let root = std::path::absolute(project_root).map_err(|source| RouterError::Io {
-        path: project_root.to_path_buf(),
-        source,
-    })?;
+    let root = absolute_root(project_root)?;
     let relative = |file: &Path| file.strip_prefix(&root).unwrap_or(file).to_path_buf();
 
     let pages_by_page: HashMap<&str, &DiscoveredRoute> =
@@ -265,23 +240,12 @@ pub fn api_route_table(
 }
 
 impl Walk<'_> {
-    fn relative<'p>(&self, path: &'p Path) -> &'p Path {
-        path.strip_prefix(&self.root).unwrap_or(path)
-    }
-
-    fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RouterError + '_ {
-        move |source| RouterError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-
     /// `<root>/app`, else `<root>/src/app`; fails when the pages directory (chosen the same
     /// way) is in the other folder, as Next does.
     fn choose_app_dir(&mut self) -> Result<Option<PathBuf>, RouterError> {
         let find = |name: &str| {
-            let at_root = self.root.join(name);
-            let in_src = self.root.join("src").join(name);
+            let at_root = self.folders.root.join(name);
+            let in_src = self.folders.root.join("src").join(name);
             if at_root.is_dir() {
                 Some((at_root, in_src.is_dir().then_some(in_src)))
             } else if in_src.is_dir() {
@@ -297,16 +261,16 @@ impl Walk<'_> {
             && pages_dir.parent() != app_dir.parent()
         {
             return Err(RouterError::SplitSourceDirs {
-                pages_dir: self.relative(&pages_dir).to_path_buf(),
-                app_dir: self.relative(&app_dir).to_path_buf(),
+                pages_dir: self.folders.relative(&pages_dir).to_path_buf(),
+                app_dir: self.folders.relative(&app_dir).to_path_buf(),
             });
         }
         if let Some(ignored) = ignored {
-            self.warnings.push(format!(
+            self.folders.warnings.push(format!(
                 "{} is ignored because {} exists (Next.js uses only one app directory); move its routes into {}",
-                self.relative(&ignored).display(),
-                self.relative(&app_dir).display(),
-                self.relative(&app_dir).display(),
+                self.folders.relative(&ignored).display(),
+                self.folders.relative(&app_dir).display(),
+                self.folders.relative(&app_dir).display(),
             ));
         }
         Ok(Some(app_dir))
@@ -320,62 +284,27 @@ impl Walk<'_> {
         names: &[String],
         segments: &[String],
     ) -> Result<(), RouterError> {
-        let canonical = fs::canonicalize(dir).map_err(Self::io_error(dir))?;
-        if self.ancestors.contains(&canonical) {
-            self.warnings.push(format!(
-                "skipping {}: it links back to one of its parent folders",
-                self.relative(dir).display()
-            ));
+        let Some(entries) = self.folders.enter(dir)? else {
             return Ok(());
-        }
-        self.ancestors.push(canonical);
-
-        let mut entries = fs::read_dir(dir)
-            .map_err(Self::io_error(dir))?
-            .map(|entry| entry.map(|e| (e.file_name(), e.path())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Self::io_error(dir))?;
-        entries.sort_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
-
-        for (name, path) in entries {
-            let Some(name) = name.to_str() else {
-                self.warnings.push(format!(
-                    "skipping {}: the name is not valid UTF-8",
-                    self.relative(&path).display()
-                ));
-                continue;
-            };
-            if name.starts_with('.') {
-                continue;
-            }
-            // Follows symbolic links; a dangling link is reported and skipped.
-            let metadata = match fs::metadata(&path) {
-                Ok(m) => m,
-                Err(err) => {
-                    self.warnings.push(format!(
-                        "skipping {}: {err}",
-                        self.relative(&path).display()
-                    ));
-                    continue;
-                }
-            };
-            if metadata.is_dir() {
+        };
+        for entry in entries {
+            if entry.is_dir {
                 // `_private` folders are left out with their subtree.
-                if name == "node_modules" || name.starts_with('_') {
+                if entry.name == "node_modules" || entry.name.starts_with('_') {
                     continue;
                 }
-                let mut child_names = names.to_vec();
-                child_names.push(name.to_owned());
                 let mut child_segments = segments.to_vec();
-                if let Some(segment) = url_segment(name) {
+                if let Some(segment) = url_segment(&entry.name) {
                     child_segments.push(segment);
                 }
-                self.walk_dir(&path, &child_names, &child_segments)?;
-            } else if metadata.is_file() {
-                self.add_file(name, path, names, segments)?;
+                let mut child_names = names.to_vec();
+                child_names.push(entry.name);
+                self.walk_dir(&entry.path, &child_names, &child_segments)?;
+            } else {
+                self.add_file(&entry.name, entry.path, names, segments)?;
             }
         }
-        self.ancestors.pop();
+        self.folders.leave();
         Ok(())
     }
 
@@ -386,18 +315,7 @@ impl Walk<'_> {
         names: &[String],
         segments: &[String],
     ) -> Result<(), RouterError> {
-        // Longest matching extension; the remaining stem must be non-empty.
-        let Some((extension_rank, stem)) = self
-            .extensions
-            .iter()
-            .enumerate()
-            .filter_map(|(rank, ext)| {
-                let stem = name.strip_suffix(ext)?.strip_suffix('.')?;
-                (!stem.is_empty()).then_some((rank, stem, ext.len()))
-            })
-            .max_by(|a, b| a.2.cmp(&b.2).then(b.0.cmp(&a.0)))
-            .map(|(rank, stem, _)| (rank, stem))
-        else {
+        let Some((extension_rank, stem)) = split_extension(name, &self.extensions) else {
             return Ok(());
         };
         let leaf = match stem {
@@ -405,7 +323,7 @@ impl Walk<'_> {
             "page" => Leaf::Page,
             _ => return Ok(()),
         };
-        let relative = self.relative(&path).to_path_buf();
+        let relative = self.folders.relative(&path).to_path_buf();
         let mut entry = String::new();
         for name in names {
             entry.push('/');
@@ -445,7 +363,7 @@ impl Walk<'_> {
     fn warn_about_folder_names(&mut self, names: &[String], relative: &Path, page: &str) {
         for name in names {
             if !is_group(name) && ["(.)", "(..)", "(...)"].iter().any(|m| name.starts_with(m)) {
-                self.warnings.push(format!(
+                self.folders.warnings.push(format!(
                     "{}: route handlers do not intercept routes; Next.js serves this one at the \
                      literal URL `{page}` (with the `{name}` folder name in it); rename the folder \
                      if that is not what you want",
@@ -453,7 +371,7 @@ impl Walk<'_> {
                 ));
             }
             if name.replace("%5F", "").contains("%5f") {
-                self.warnings.push(format!(
+                self.folders.warnings.push(format!(
                     "{}: Next.js turns only an upper-case `%5F` in a folder name into `_`, so the \
                      folder `{name}` stays `{}` in the URL `{page}`; write `%5F` to get `_`",
                     relative.display(),
@@ -559,6 +477,7 @@ fn check_routes(routes: &[Entry]) -> Result<(), RouterError> {
 mod tests {
     use super::*;
     use crate::scan::{DEFAULT_PAGE_EXTENSIONS, scan_pages_api};
+    use std::fs;
 
     fn project(files: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

@@ -23,6 +23,7 @@ mod normalize;
 mod pattern;
 mod scan;
 mod table;
+mod walk;
 
 pub use app_scan::{
     AppScan, DiscoveredAppRoute, NextRoute, RouterKind, api_route_table, check_app_pages_conflicts,

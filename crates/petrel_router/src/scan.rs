@@ -22,12 +22,12 @@
 //! sorted by page. Paths in warnings and errors are relative to the project root.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{RouteRef, RouterError};
 use crate::pattern::RoutePattern;
 use crate::table::RouteTable;
+use crate::walk::{FolderWalk, absolute_root, checked_extensions, split_extension};
 
 /// Next's default `pageExtensions`.
 pub const DEFAULT_PAGE_EXTENSIONS: &[&str] = &["tsx", "ts", "jsx", "js"];
@@ -77,12 +77,9 @@ struct Candidate {
 }
 
 struct Walk<'a> {
-    root: PathBuf,
+    folders: FolderWalk,
     extensions: Vec<&'a str>,
     candidates: Vec<Candidate>,
-    warnings: Vec<String>,
-    /// Canonical paths of the folders being walked (for symlink loops).
-    ancestors: Vec<PathBuf>,
 }
 
 /// Scans `project_root` for Pages API routes. `page_extensions` is Next's `pageExtensions`
@@ -92,40 +89,22 @@ pub fn scan_pages_api(
     project_root: &Path,
     page_extensions: &[&str],
 ) -> Result<PagesScan, RouterError> {
-    if page_extensions.is_empty() {
-        return Err(RouterError::NoPageExtensions);
-    }
-    let mut extensions = Vec::with_capacity(page_extensions.len());
-    for ext in page_extensions {
-        let trimmed = ext.trim_start_matches('.');
-        if trimmed.is_empty() {
-            return Err(RouterError::InvalidPageExtension {
-                extension: (*ext).to_owned(),
-            });
-        }
-        extensions.push(trimmed);
-    }
-    let root = std::path::absolute(project_root).map_err(|source| RouterError::Io {
-        path: project_root.to_path_buf(),
-        source,
-    })?;
-
+    let extensions = checked_extensions(page_extensions)?;
+    let root = absolute_root(project_root)?;
     let mut walk = Walk {
-        root: root.clone(),
+        folders: FolderWalk::new(root.clone()),
         extensions,
         candidates: Vec::new(),
-        warnings: Vec::new(),
-        ancestors: Vec::new(),
     };
     let root_pages = root.join("pages");
     let src_pages = root.join("src").join("pages");
     let pages_dir = if root_pages.is_dir() {
         if src_pages.is_dir() {
-            walk.warnings.push(format!(
+            walk.folders.warnings.push(format!(
                 "{} is ignored because {} exists (Next.js uses only one pages directory); move its routes into {}",
-                walk.relative(&src_pages).display(),
-                walk.relative(&root_pages).display(),
-                walk.relative(&root_pages).display(),
+                walk.folders.relative(&src_pages).display(),
+                walk.folders.relative(&root_pages).display(),
+                walk.folders.relative(&root_pages).display(),
             ));
         }
         Some(root_pages)
@@ -144,7 +123,7 @@ pub fn scan_pages_api(
 
     let Walk {
         candidates,
-        mut warnings,
+        folders: FolderWalk { mut warnings, .. },
         ..
     } = walk;
     let routes = resolve_duplicates(candidates, &mut warnings);
@@ -163,70 +142,24 @@ pub fn scan_pages_api(
 }
 
 impl Walk<'_> {
-    fn relative<'p>(&self, path: &'p Path) -> &'p Path {
-        path.strip_prefix(&self.root).unwrap_or(path)
-    }
-
-    fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RouterError + '_ {
-        move |source| RouterError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-
     /// Walks `dir`, whose route segments (from the pages directory) are `segments`.
     fn walk_dir(&mut self, dir: &Path, segments: &[String]) -> Result<(), RouterError> {
-        let canonical = fs::canonicalize(dir).map_err(Self::io_error(dir))?;
-        if self.ancestors.contains(&canonical) {
-            self.warnings.push(format!(
-                "skipping {}: it links back to one of its parent folders",
-                self.relative(dir).display()
-            ));
+        let Some(entries) = self.folders.enter(dir)? else {
             return Ok(());
-        }
-        self.ancestors.push(canonical);
-
-        let mut entries = fs::read_dir(dir)
-            .map_err(Self::io_error(dir))?
-            .map(|entry| entry.map(|e| (e.file_name(), e.path())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Self::io_error(dir))?;
-        entries.sort_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
-
-        for (name, path) in entries {
-            let Some(name) = name.to_str() else {
-                self.warnings.push(format!(
-                    "skipping {}: the name is not valid UTF-8",
-                    self.relative(&path).display()
-                ));
-                continue;
-            };
-            if name.starts_with('.') {
-                continue;
-            }
-            // Follows symbolic links; a dangling link is reported and skipped.
-            let metadata = match fs::metadata(&path) {
-                Ok(m) => m,
-                Err(err) => {
-                    self.warnings.push(format!(
-                        "skipping {}: {err}",
-                        self.relative(&path).display()
-                    ));
-                    continue;
-                }
-            };
-            if metadata.is_dir() {
-                if name == "node_modules" {
+        };
+        for entry in entries {
+            if entry.is_dir {
+                if entry.name == "node_modules" {
                     continue;
                 }
                 let mut child = segments.to_vec();
-                child.push(name.to_owned());
-                self.walk_dir(&path, &child)?;
-            } else if metadata.is_file() {
-                self.add_file(name, path, segments)?;
+                child.push(entry.name);
+                self.walk_dir(&entry.path, &child)?;
+            } else {
+                self.add_file(&entry.name, entry.path, segments)?;
             }
         }
-        self.ancestors.pop();
+        self.folders.leave();
         Ok(())
     }
 
@@ -236,26 +169,15 @@ impl Walk<'_> {
         path: PathBuf,
         segments: &[String],
     ) -> Result<(), RouterError> {
-        // Longest matching extension; the remaining stem must be non-empty.
-        let Some((extension_rank, stem)) = self
-            .extensions
-            .iter()
-            .enumerate()
-            .filter_map(|(rank, ext)| {
-                let stem = name.strip_suffix(ext)?.strip_suffix('.')?;
-                (!stem.is_empty()).then_some((rank, stem, ext.len()))
-            })
-            .max_by(|a, b| a.2.cmp(&b.2).then(b.0.cmp(&a.0)))
-            .map(|(rank, stem, _)| (rank, stem))
-        else {
+        let Some((extension_rank, stem)) = split_extension(name, &self.extensions) else {
             return Ok(());
         };
-        let relative = self.relative(&path).to_path_buf();
+        let relative = self.folders.relative(&path).to_path_buf();
         if [".d.ts", ".d.mts", ".d.cts"]
             .iter()
             .any(|suffix| name.ends_with(suffix))
         {
-            self.warnings.push(format!(
+            self.folders.warnings.push(format!(
                 "skipping {}: TypeScript declaration files are not API routes (Next.js would try to build it as a route and fail); move it out of pages/api",
                 relative.display()
             ));
@@ -358,6 +280,7 @@ fn check_routes(routes: &[Candidate]) -> Result<(), RouterError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn project(files: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
